@@ -1,0 +1,3 @@
+"""Topic tagger for Chinese news."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,59 @@
+"""The article record every module passes around."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Fields with a fixed meaning; anything else a reader finds goes to ``Article.extra``.
+CORE_FIELDS = ("id", "title", "text", "topics")
+
+
+@dataclass
+class Article:
+    """One news article.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier. For split newspaper pages it is ``<page stem>-<NN>``.
+    title : str
+        Headline, possibly empty.
+    text : str
+        Body text, paragraphs separated by ``\\n``.
+    topics : list of str or None
+        Gold topics when the article is labelled, ``None`` when it is not.
+    extra : dict
+        Optional metadata: ``date``, ``source``, and from the page splitter
+        ``kind`` (article / caption / notice / slogan), ``byline``, ``continued_from``.
+    """
+
+    id: str
+    title: str
+    text: str
+    topics: list[str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def full_text(self) -> str:
+        """Title and body as one string, the input the model sees."""
+        return f"{self.title}\n{self.text}" if self.title else self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "title": self.title, "text": self.text}
+        if self.topics is not None:
+            out["topics"] = list(self.topics)
+        out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, record: dict[str, Any], default_id: str = "") -> Article:
+        extra = {k: v for k, v in record.items() if k not in CORE_FIELDS}
+        topics = record.get("topics")
+        return cls(
+            id=str(record.get("id") or default_id),
+            title=str(record.get("title") or ""),
+            text=str(record.get("text") or ""),
+            topics=list(topics) if topics is not None else None,
+            extra=extra,
+        )

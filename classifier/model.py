@@ -1,0 +1,185 @@
+"""The tagging model: a scikit-learn ``Pipeline`` ending in a thresholded one-vs-rest classifier.
+
+``build_pipeline()`` gives::
+
+    Pipeline([
+        ("normalise", TextNormaliser()),          # NFKC, lower case, spaces
+        ("features", FeatureUnion(words, chars)), # TF-IDF over jieba words + char n-grams
+        ("classify", TopicClassifier()),          # one logistic regression per topic
+    ])
+
+fitted on ``Article.full_text`` strings and lists of topic ids. ``predict_proba`` gives a
+calibrated score in [0, 1] per topic; ``predict`` applies per-topic thresholds that were chosen
+by cross-validation on the training data, so the empty set is a legal answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from classifier.features import TextNormaliser, make_features
+
+
+def best_f1_threshold(scores: np.ndarray, truth: np.ndarray, fallback: float = 0.5) -> float:
+    """The score cut that maximises F1 of ``scores >= cut`` against binary ``truth``.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples,)
+        Out-of-fold scores in [0, 1].
+    truth : ndarray of shape (n_samples,)
+        0/1 gold labels.
+    fallback : float
+        Returned when ``truth`` has no positive.
+
+    Returns
+    -------
+    float
+        A cut half-way between the lowest kept score and the next score below it, so that a
+        small shift of the scores does not flip the decision on the boundary example.
+    """
+    positives = int(truth.sum())
+    if positives == 0:
+        return fallback
+    order = np.argsort(-scores, kind="stable")
+    sorted_scores, sorted_truth = scores[order], truth[order]
+    true_pos = np.cumsum(sorted_truth)
+    kept = np.arange(1, len(scores) + 1)
+    f1 = 2 * true_pos / (kept + positives)
+    # Only cut between distinct scores: equal scores must get the same decision.
+    distinct = np.append(sorted_scores[:-1] > sorted_scores[1:], True)
+    f1 = np.where(distinct, f1, -1.0)
+    best = int(np.argmax(f1))
+    below = sorted_scores[best + 1] if best + 1 < len(scores) else 0.0
+    return float((sorted_scores[best] + below) / 2)
+
+
+class TopicClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label classifier: one logistic regression per topic, Platt-calibrated, thresholded.
+
+    Parameters
+    ----------
+    topics : sequence of str or None
+        The topic ids, in output column order. ``None``: the sorted topics seen in ``y``.
+    C : float
+        Inverse regularisation strength of each logistic regression.
+    class_weight : "balanced" or None
+        Reweight positives so that rare topics are not drowned out.
+    cv_folds : int
+        Folds used to get out-of-fold scores for calibration and threshold choice.
+    random_state : int
+        Seed of the fold shuffling.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_topics,)
+        Topic ids, the columns of ``predict_proba``.
+    estimators_ : list of LogisticRegression
+        One per topic, fitted on all training data.
+    calibrators_ : ndarray of shape (n_topics, 2)
+        Platt scaling ``(a, b)`` per topic: score = sigmoid(a * decision + b).
+    thresholds_ : ndarray of shape (n_topics,)
+        A topic is assigned when its score is at least its threshold.
+    oof_scores_ : ndarray of shape (n_samples, n_topics)
+        Calibrated out-of-fold scores of the training articles (for reporting).
+    """
+
+    def __init__(
+        self,
+        topics: Sequence[str] | None = None,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        cv_folds: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        self.topics = topics
+        self.C = C
+        self.class_weight = class_weight
+        self.cv_folds = cv_folds
+        self.random_state = random_state
+
+    def _new_estimator(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight=self.class_weight, solver="liblinear", max_iter=1000)
+
+    def _fit_all(self, X: sparse.spmatrix, Y: np.ndarray) -> list[LogisticRegression]:
+        return [self._new_estimator().fit(X, Y[:, j]) for j in range(Y.shape[1])]
+
+    def fit(self, X: sparse.spmatrix, y: Sequence[Sequence[str]]) -> TopicClassifier:
+        """Fit on a feature matrix ``(n_samples, n_features)`` and ``n_samples`` lists of topic ids."""
+        topics = list(self.topics) if self.topics is not None else sorted({t for tags in y for t in tags})
+        binariser = MultiLabelBinarizer(classes=topics)
+        Y = binariser.fit_transform(y)
+        for j, topic in enumerate(topics):
+            positives = int(Y[:, j].sum())
+            if positives < 2 or positives > len(Y) - 2:
+                raise ValueError(f"topic {topic!r} has {positives} positive examples of {len(Y)}; need 2 each way")
+        self.classes_ = np.array(topics)
+        decisions = self._out_of_fold_decisions(X, Y)
+        self.calibrators_ = np.array([_fit_platt(decisions[:, j], Y[:, j]) for j in range(len(topics))])
+        self.oof_scores_ = _apply_platt(decisions, self.calibrators_)
+        self.thresholds_ = np.array([best_f1_threshold(self.oof_scores_[:, j], Y[:, j]) for j in range(len(topics))])
+        self.estimators_ = self._fit_all(X, Y)
+        return self
+
+    def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray) -> np.ndarray:
+        folds = KFold(n_splits=min(self.cv_folds, len(Y)), shuffle=True, random_state=self.random_state)
+        decisions = np.zeros(Y.shape, dtype=float)
+        for train, held in folds.split(X):
+            for j in range(Y.shape[1]):
+                y_train = Y[train, j]
+                if y_train.min() == y_train.max():
+                    # A fold without positives (or negatives) of a rare topic: score it as unsure.
+                    decisions[held, j] = -1.0 if y_train.max() == 0 else 1.0
+                    continue
+                decisions[held, j] = self._new_estimator().fit(X[train], y_train).decision_function(X[held])
+        return decisions
+
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        """Raw linear scores, shape ``(n_samples, n_topics)``."""
+        return np.column_stack([est.decision_function(X) for est in self.estimators_])
+
+    def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
+        """Calibrated scores in [0, 1], shape ``(n_samples, n_topics)``; rows need not sum to 1."""
+        return _apply_platt(self.decision_function(X), self.calibrators_)
+
+    def predict(self, X: sparse.spmatrix) -> np.ndarray:
+        """0/1 indicator matrix ``(n_samples, n_topics)``: score at or above the topic's threshold."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+
+def _fit_platt(decision: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    """Fit ``sigmoid(a * decision + b)`` to ``truth`` (Platt scaling, lightly regularised)."""
+    platt = LogisticRegression(C=1.0).fit(decision.reshape(-1, 1), truth)
+    return float(platt.coef_[0, 0]), float(platt.intercept_[0])
+
+
+def _apply_platt(decisions: np.ndarray, calibrators: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(decisions * calibrators[:, 0] + calibrators[:, 1])))
+
+
+def build_pipeline(topics: Sequence[str] | None = None, user_words: Sequence[str] = (), **params: object) -> Pipeline:
+    """The default recipe, unfitted. ``params`` are ``TopicClassifier`` parameters."""
+    return Pipeline(
+        [
+            ("normalise", TextNormaliser()),
+            ("features", make_features(user_words=user_words)),
+            ("classify", TopicClassifier(topics=topics, **params)),  # type: ignore[arg-type]
+        ]
+    )
+
+
+def scores_and_topics(pipeline: Pipeline, texts: Sequence[str]) -> tuple[np.ndarray, list[list[str]]]:
+    """Scores ``(n_samples, n_topics)`` and the assigned topic lists, from one feature pass."""
+    features = pipeline[:-1].transform(texts)
+    classifier: TopicClassifier = pipeline[-1]
+    scores = classifier.predict_proba(features)
+    topics = classifier.classes_
+    return scores, [[str(t) for t in topics[row >= classifier.thresholds_]] for row in scores]
