@@ -145,20 +145,19 @@ def tag(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")] = None,
 ) -> None:
     """Tag articles with topics and a score per topic."""
-    from classifier.reader import read_articles, read_text_file
+    from classifier.reader import expand_paths, read_articles, read_text_file
     from classifier.split import split_page
     from classifier.store import load_model
     from classifier.tagger import Tagger
 
+    files = list(expand_paths(paths))  # a missing path fails before the model is loaded
     loaded = load_model(model)
     if split_pages:
-        from classifier.reader import expand_paths
-
-        articles: Iterable[Any] = (
-            a for p in expand_paths(paths) if p != "-" for a in split_page(read_text_file(Path(p)), Path(p).stem)
-        )
+        if "-" in files:
+            raise ClassifierError("--split reads page files, not standard input")
+        articles: Iterable[Any] = (a for p in files for a in split_page(read_text_file(Path(p)), Path(p).stem))
     else:
-        articles = read_articles(paths)
+        articles = read_articles(files)
     records = Tagger(loaded, top=top, explain=explain).tag(articles)
     style = format or (TagFormat.table if output is None and _stdout_is_terminal() else TagFormat.jsonl)
     if style == TagFormat.table:
@@ -187,13 +186,13 @@ def train(
     from classifier.store import default_version, save_model
     from classifier.store import set_default as point_default
     from classifier.taxonomy import load_taxonomy
-    from classifier.training import choose_topics, train_model
+    from classifier.training import Recipe, choose_topics, train_model
 
     tax = load_taxonomy(taxonomy)
     files = label_files(labels)
     articles = load_labelled_articles(files, topics=None)
     topics = choose_topics(articles, tax, taxonomy_given=taxonomy is not None)
-    pipeline, meta = train_model(articles, topics, label_sources=files)
+    pipeline, meta = train_model(articles, Recipe(topics, tax), label_sources=files)
     path = save_model(pipeline, meta, out_dir=out)
     if out is None and (set_default or default_version() is None):
         point_default(path)
@@ -236,14 +235,14 @@ def evaluate(
         report["model"] = loaded.path.name
         report["test"] = str(test)
     else:
-        from classifier.model import build_pipeline
         from classifier.taxonomy import load_taxonomy
-        from classifier.training import check_trainable, choose_topics
+        from classifier.training import Recipe, check_trainable, choose_topics
 
+        tax = load_taxonomy(taxonomy)
         articles = load_labelled_articles(label_files(labels), topics=None)
-        topics = choose_topics(articles, load_taxonomy(taxonomy), taxonomy_given=taxonomy is not None)
+        topics = choose_topics(articles, tax, taxonomy_given=taxonomy is not None)
         check_trainable(articles, topics)
-        report = cross_validate(articles, lambda: build_pipeline(topics=topics), topics, folds=folds)
+        report = cross_validate(articles, Recipe(topics, tax), folds=folds)
     if format == ReportFormat.json:
         text = json.dumps(report, ensure_ascii=False, indent=2)
     else:

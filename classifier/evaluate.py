@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -80,20 +80,21 @@ def evaluate_pipeline(pipeline: Any, articles: Sequence[Article]) -> dict[str, A
 
 def cross_validate(
     articles: Sequence[Article],
-    make_pipeline: Callable[[], Any],
-    topics: Sequence[str],
+    recipe: Any,
     folds: int = 5,
     random_state: int = 0,
     extra_training: Sequence[Article] = (),
 ) -> dict[str, Any]:
     """K-fold cross-validation of a training recipe: fit on K-1 folds, score the held-out one.
 
-    Thresholds are chosen inside each training fold (by the recipe itself), never on the held-out
-    fold. ``extra_training`` articles join every training fold and are never scored (e.g. seed
-    labels when cross-validating over newly labelled data).
+    ``recipe`` is a :class:`classifier.training.Recipe` (anything with ``topics`` and
+    ``fit(articles) -> pipeline``). Thresholds are chosen inside each training fold by the recipe
+    itself, never on the held-out fold. ``extra_training`` articles join every training fold and
+    are never scored (e.g. seed labels when cross-validating over newly labelled data).
     """
     from classifier.model import scores_and_topics
 
+    topics = recipe.topics
     if folds < 2 or folds > len(articles):
         raise ValueError(f"need 2 <= folds <= {len(articles)}, got {folds}")
     scores = np.zeros((len(articles), len(topics)))
@@ -101,7 +102,7 @@ def cross_validate(
     splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
     for train, held in splitter.split(np.arange(len(articles))):
         training = [articles[i] for i in train] + list(extra_training)
-        pipeline = make_pipeline().fit([a.full_text for a in training], [a.topics or [] for a in training])
+        pipeline = recipe.fit(training)
         fold_scores, fold_topics = scores_and_topics(pipeline, [articles[i].full_text for i in held])
         scores[held] = fold_scores
         for i, tags in zip(held, fold_topics, strict=True):

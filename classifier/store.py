@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from classifier.errors import ClassifierError
-from classifier.paths import MODELS_DIR
+from classifier.paths import models_dir
 
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
@@ -89,7 +89,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path | None = None, store: Path = MODELS_DIR) -> Path:
+def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path | None = None, store: Path | None = None) -> Path:
     """Write a model version atomically and return its directory.
 
     Parameters
@@ -106,10 +106,15 @@ def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path | None = None,
     """
     import joblib
 
+    store = Path(store or models_dir())
     created = datetime.now(UTC)
     if out_dir is None:
         short = str(meta.get("data_fingerprint", ""))[:6] or "model"
-        out_dir = Path(store) / f"{created:%Y%m%d-%H%M%S}-{short}"
+        out_dir = store / f"{created:%Y%m%d-%H%M%S}-{short}"
+        for n in range(2, 1000):  # two trainings on the same data within a second
+            if not out_dir.exists():
+                break
+            out_dir = store / f"{created:%Y%m%d-%H%M%S}-{short}-{n}"
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise ClassifierError(f"{out_dir}: exists and is not empty; choose another --out")
@@ -135,30 +140,32 @@ def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path | None = None,
     return out_dir
 
 
-def set_default(version_dir: Path, store: Path = MODELS_DIR) -> None:
+def set_default(version_dir: Path, store: Path | None = None) -> None:
     """Point ``models/default`` at a version directory inside the store."""
+    store = Path(store or models_dir())
     version_dir = Path(version_dir).resolve()
-    if version_dir.parent != Path(store).resolve():
+    if version_dir.parent != store.resolve():
         raise ClassifierError(f"{version_dir}: not a version inside {store}")
     read_meta(version_dir)
-    write_atomic(Path(store) / DEFAULT_POINTER, version_dir.name + "\n")
+    write_atomic(store / DEFAULT_POINTER, version_dir.name + "\n")
 
 
-def default_version(store: Path = MODELS_DIR) -> str | None:
-    pointer = Path(store) / DEFAULT_POINTER
+def default_version(store: Path | None = None) -> str | None:
+    pointer = Path(store or models_dir()) / DEFAULT_POINTER
     return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else None
 
 
-def resolve_model_dir(model: Path | str | None, store: Path = MODELS_DIR) -> Path:
+def resolve_model_dir(model: Path | str | None, store: Path | None = None) -> Path:
     """Find a model directory: ``None`` is the store's default; a version name, a directory or its model file."""
+    store = Path(store or models_dir())
     if model is None:
         version = default_version(store)
         if not version:
             raise ClassifierError(f"no default model in {store}; train one with `classifier train --set-default`")
-        model = Path(store) / version
+        model = store / version
     path = Path(model)
-    if not path.exists() and (Path(store) / str(model)).exists():
-        path = Path(store) / str(model)
+    if not path.exists() and (store / str(model)).exists():
+        path = store / str(model)
     if path.is_file():
         path = path.parent
     if not path.is_dir():
@@ -179,7 +186,7 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
     return meta
 
 
-def load_model(model: Path | str | None = None, store: Path = MODELS_DIR) -> LoadedModel:
+def load_model(model: Path | str | None = None, store: Path | None = None) -> LoadedModel:
     """Load and check a model: its file checksum, its type, and the library versions it was made with.
 
     Raises
@@ -218,9 +225,9 @@ def load_model(model: Path | str | None = None, store: Path = MODELS_DIR) -> Loa
     return LoadedModel(pipeline=pipeline, meta=meta, path=model_dir)
 
 
-def list_models(store: Path = MODELS_DIR) -> list[dict[str, Any]]:
+def list_models(store: Path | None = None) -> list[dict[str, Any]]:
     """Metadata of every version in the store, oldest first, with ``is_default`` set."""
-    store = Path(store)
+    store = Path(store or models_dir())
     default = default_version(store)
     out = []
     versions = sorted(p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")) if store.is_dir() else []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,84 @@ from classifier.labels import topic_counts
 from classifier.taxonomy import Taxonomy
 
 MIN_EXAMPLES = 2
+PRIOR_ID_PREFIX = "prior:"
+
+
+@dataclass
+class Recipe:
+    """How a model is made from labelled articles: the pipeline plus prior knowledge.
+
+    When the taxonomy has term lists for every topic of the model, the recipe uses them twice:
+    as term-prior feature columns (:class:`classifier.features.TermPriors`) and as short
+    pseudo-articles (random draws of a topic's terms labelled with that topic, and draws of the
+    no-topic terms labelled with the empty set) added to the training data. Both teach the
+    model words the few hand labels never show it, and the no-topic ones teach it to abstain.
+
+    Parameters
+    ----------
+    topics : list of str
+        The model's topics.
+    taxonomy : Taxonomy or None
+        Where the term lists come from.
+    use_priors : bool
+        Set False for the plain baseline (TF-IDF + linear model on the labels alone).
+    docs_per_topic, none_docs, terms_per_doc : int
+        How many pseudo-articles to draw per topic and for the empty set, and their length in terms.
+    prior_weight : float
+        Scale of the term-prior feature columns.
+    """
+
+    topics: list[str]
+    taxonomy: Taxonomy | None = None
+    use_priors: bool = True
+    # Chosen by 5-fold cross-validation on the seed labels (benchmarks/choose_priors.py).
+    docs_per_topic: int = 20
+    none_docs: int = 80
+    terms_per_doc: int = 12
+    prior_weight: float = 0.5
+    seed: int = 0
+
+    @property
+    def priors_active(self) -> bool:
+        if not self.use_priors or self.taxonomy is None:
+            return False
+        with_terms = {t.id for t in self.taxonomy.topics if t.terms}
+        return set(self.topics) <= with_terms
+
+    def term_groups(self) -> dict[str, tuple[str, ...]] | None:
+        if not self.priors_active:
+            return None
+        assert self.taxonomy is not None
+        groups = {t.id: t.terms for t in self.taxonomy.topics if t.id in self.topics}
+        if self.taxonomy.none_terms:
+            groups["none"] = self.taxonomy.none_terms
+        return groups
+
+    def pipeline(self) -> Any:
+        """A new, unfitted pipeline."""
+        from classifier.model import build_pipeline
+
+        return build_pipeline(topics=self.topics, term_groups=self.term_groups(), prior_weight=self.prior_weight)
+
+    def prior_articles(self) -> list[Article]:
+        """The pseudo-articles drawn from the term lists (none when priors are off)."""
+        groups = self.term_groups()
+        if not groups:
+            return []
+        rng = random.Random(self.seed)
+        out = []
+        for group, terms in groups.items():
+            count = self.none_docs if group == "none" else self.docs_per_topic
+            for i in range(count):
+                words = rng.sample(list(terms), min(self.terms_per_doc, len(terms)))
+                topics = [] if group == "none" else [group]
+                out.append(Article(id=f"{PRIOR_ID_PREFIX}{group}:{i}", title="", text="，".join(words), topics=topics))
+        return out
+
+    def fit(self, articles: Sequence[Article]) -> Any:
+        """Fit a new pipeline on ``articles`` plus the pseudo-articles."""
+        training = list(articles) + self.prior_articles()
+        return self.pipeline().fit([a.full_text for a in training], [a.topics or [] for a in training])
 
 
 def data_fingerprint(articles: Sequence[Article]) -> str:
@@ -58,8 +138,7 @@ def check_trainable(articles: Sequence[Article], topics: Sequence[str]) -> None:
 
 def train_model(
     articles: Sequence[Article],
-    topics: Sequence[str],
-    user_words: Sequence[str] = (),
+    recipe: Recipe,
     label_sources: Sequence[Path] = (),
 ) -> tuple[Any, dict[str, Any]]:
     """Fit the default recipe on labelled articles.
@@ -73,13 +152,12 @@ def train_model(
         ``cv_metrics``: metrics of the out-of-fold scores the thresholds were chosen on
         (slightly optimistic for that reason; ``classifier evaluate`` gives the nested figure).
     """
-    from classifier.model import build_pipeline
-
+    topics = recipe.topics
     check_trainable(articles, topics)
-    pipeline = build_pipeline(topics=list(topics), user_words=user_words)
-    pipeline.fit([a.full_text for a in articles], [a.topics or [] for a in articles])
+    pipeline = recipe.fit(articles)
     classifier = pipeline[-1]
-    oof = classifier.oof_scores_
+    # Report on the real articles only: the pseudo-articles come last and are easy.
+    oof = classifier.oof_scores_[: len(articles)]
     predicted = [[t for t, s, cut in zip(topics, row, classifier.thresholds_, strict=True) if s >= cut] for row in oof]
     cv = compute_metrics([a.topics or [] for a in articles], predicted, oof, topics)
     meta = {
@@ -87,6 +165,11 @@ def train_model(
         "thresholds": {t: round(float(c), 4) for t, c in zip(topics, classifier.thresholds_, strict=True)},
         "data_fingerprint": data_fingerprint(articles),
         "n_articles": len(articles),
+        "recipe": {
+            "priors": recipe.priors_active,
+            "pseudo_articles": len(recipe.prior_articles()),
+            "prior_weight": recipe.prior_weight,
+        },
         "counts": topic_counts(articles, topics),
         "label_sources": [str(p) for p in label_sources],
         "cv_metrics": {k: v for k, v in cv.items() if k != "per_topic"},
