@@ -121,13 +121,15 @@ def split(
 
 
 def _table_rows(records: Iterable[dict[str, Any]], top_scores: int = 3) -> Iterator[str]:
+    """A readable table, streamed: fixed-width columns so rows can print as they come."""
+    yield f"{'id':<26} {'topics':<28} {'top scores':<48} title"
     for r in records:
         best = sorted(r["scores"].items(), key=lambda kv: -kv[1])[:top_scores]
         topics = ",".join(r["topics"]) or "-"
-        scores = " ".join(f"{t}={s:.2f}" for t, s in best)
-        yield f"{r['id']}\t{topics}\t{scores}\t{r['title'][:40]}"
+        scores = "  ".join(f"{t} {s:.2f}" for t, s in best)
+        yield f"{r['id']:<26} {topics:<28} {scores:<48} {r['title'][:30]}"
         for topic, reasons in r.get("explain", {}).items():
-            yield f"\t  {topic}: " + ", ".join(f"{term} (+{w:.2f})" for term, w in reasons)
+            yield f"{'':<26}   {topic}: " + ", ".join(f"{term} (+{w:.2f})" for term, w in reasons)
 
 
 @app.command()

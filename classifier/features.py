@@ -17,6 +17,12 @@ from sklearn.pipeline import FeatureUnion
 # A token worth keeping has at least one CJK character, letter or digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _SPACES = re.compile(r"\s+")
+#: Function words left out of the word block: they carry no topic, and without this list the
+#: model learns them as weak "is a real article" signals against the term-list pseudo-articles.
+STOP_WORDS = tuple(
+    "的 了 和 与 及 以及 是 在 等 对 为 将 也 都 并 从 把 被 由 以 于 之 其 中 上 下 个 这 那 有 "
+    "我 他 她 们 着 或 又 就 而 但 要 会 能 可 让 向 到 此 该 各 后 前 年 月 日".split()
+)
 
 
 def normalise(text: str) -> str:
@@ -149,6 +155,7 @@ def make_features(
         tokenizer=JiebaTokenizer(user_words),
         token_pattern=None,
         lowercase=False,
+        stop_words=list(STOP_WORDS),
         ngram_range=word_ngram_range,
         min_df=min_df,
         max_features=max_features,
