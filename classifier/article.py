@@ -36,8 +36,8 @@ class Article:
 
     @property
     def full_text(self) -> str:
-        """Title and body as one string, the input the model sees."""
-        return f"{self.title}\n{self.text}" if self.title else self.text
+        """``"title\nbody"``, the input the model sees (the first line is always the title, maybe empty)."""
+        return f"{self.title}\n{self.text}"
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "title": self.title, "text": self.text}

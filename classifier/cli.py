@@ -132,6 +132,37 @@ def _table_rows(records: Iterable[dict[str, Any]], top_scores: int = 3) -> Itera
             yield f"{'':<26}   {topic}: " + ", ".join(f"{term} (+{w:.2f})" for term, w in reasons)
 
 
+def _count_articles(files: list[Path | str]) -> int | None:
+    """How many articles the inputs hold, for the progress bar's ETA; ``None`` for standard input.
+
+    Counts lines of JSONL files (blank lines included: an estimate is enough), a fraction of a
+    second for millions of articles.
+    """
+    total = 0
+    for path in files:
+        if path == "-":
+            return None
+        if Path(path).suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        with open(path, "rb") as stream:
+            total += sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+    return total
+
+
+def _json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The lines of ``json.dumps(list(records), indent=2)``, one record at a time (held back one, for its comma)."""
+    previous = None
+    for record in records:
+        yield "[" if previous is None else previous + ","
+        previous = "  " + json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    if previous is None:
+        yield "[]"
+    else:
+        yield previous
+        yield "]"
+
+
 @app.command()
 @friendly_errors
 def tag(
@@ -144,31 +175,60 @@ def tag(
     top: Annotated[int | None, typer.Option("--top", "-k", min=1, help="At most K topics per article.")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms behind each assigned topic.")] = False,
     split_pages: Annotated[bool, typer.Option("--split", help="Inputs are newspaper pages: split them first.")] = False,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (atomically: all or nothing).")
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes; default: one per CPU (one for small inputs)."),
+    ] = None,
 ) -> None:
     """Tag articles with topics and a score per topic."""
+    from contextlib import closing
+
+    from classifier.batch import atomic_writer, default_jobs
+    from classifier.progress import Progress
     from classifier.reader import expand_paths, read_articles, read_text_file
-    from classifier.split import split_page
-    from classifier.store import load_model
-    from classifier.tagger import Tagger
+    from classifier.tagger import Tagger, load_tagging_model, tag_batches
 
     files = list(expand_paths(paths))  # a missing path fails before the model is loaded
-    loaded = load_model(model)
+    tagger = Tagger(load_tagging_model(model), top=top, explain=explain)
     if split_pages:
+        from classifier.split import split_page
+
         if "-" in files:
             raise ClassifierError("--split reads page files, not standard input")
         articles: Iterable[Any] = (a for p in files for a in split_page(read_text_file(Path(p)), Path(p).stem))
     else:
         articles = read_articles(files)
-    records = Tagger(loaded, top=top, explain=explain).tag(articles)
+    progress = Progress(label="articles")
+    if output is None and _stdout_is_terminal():
+        progress.enabled = False  # the rows themselves show the progress; a bar would garble them
+    if progress.enabled and not split_pages:  # counting the input is only worth it for the bar
+        progress.total = _count_articles(files)
+
+    def records() -> Iterator[dict[str, Any]]:
+        with closing(tag_batches(tagger, articles, jobs or default_jobs())) as batches:
+            for batch in batches:
+                yield from batch
+                progress.advance(len(batch))
+
     style = format or (TagFormat.table if output is None and _stdout_is_terminal() else TagFormat.jsonl)
     if style == TagFormat.table:
-        lines: Iterable[str] = _table_rows(records)
+        lines: Iterable[str] = _table_rows(records())
     elif style == TagFormat.json:
-        lines = [json.dumps(list(records), ensure_ascii=False, indent=2)]
+        lines = _json_array(records())
     else:
-        lines = (json.dumps(r, ensure_ascii=False) for r in records)
-    _write_output(lines, output)
+        lines = (json.dumps(r, ensure_ascii=False) for r in records())
+    with progress:
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+            sys.stdout.flush()
+        else:
+            with atomic_writer(output) as out:
+                for line in lines:
+                    out.write(line + "\n")
 
 
 @app.command()
@@ -328,6 +388,11 @@ def models_use(version: Annotated[str, typer.Argument(help="A version name from 
     path = resolve_model_dir(version)
     set_default(path)
     typer.echo(f"default model is now {path.name}")
+
+
+from classifier.cli_labelling import register  # noqa: E402 - the commands need the app defined above
+
+register(app, labels_app, models_app)
 
 
 def main() -> None:

@@ -95,7 +95,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         topics: Sequence[str] | None = None,
-        C: float = 10.0,
+        C: float = 30.0,
         class_weight: str | None = "balanced",
         cv_folds: int = 5,
         random_state: int = 0,
@@ -112,11 +112,25 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000
         )
 
-    def _fit_all(self, X: sparse.spmatrix, Y: np.ndarray) -> list[LogisticRegression]:
-        return [self._new_estimator().fit(X, Y[:, j]) for j in range(Y.shape[1])]
+    def fit(
+        self,
+        X: sparse.spmatrix,
+        y: Sequence[Sequence[str]],
+        sample_weight: np.ndarray | None = None,
+        calibrate_on: np.ndarray | None = None,
+    ) -> TopicClassifier:
+        """Fit on a feature matrix and topic lists.
 
-    def fit(self, X: sparse.spmatrix, y: Sequence[Sequence[str]]) -> TopicClassifier:
-        """Fit on a feature matrix ``(n_samples, n_features)`` and ``n_samples`` lists of topic ids."""
+        Parameters
+        ----------
+        X : sparse matrix of shape (n_samples, n_features)
+        y : sequence of ``n_samples`` lists of topic ids
+        sample_weight : ndarray of shape (n_samples,) or None
+            Weight of each example in the logistic regressions.
+        calibrate_on : boolean ndarray of shape (n_samples,) or None
+            The examples whose out-of-fold scores set the Platt scaling and the thresholds
+            (default: all). Used to keep synthetic examples, which are easy, out of that choice.
+        """
         topics = list(self.topics) if self.topics is not None else sorted({t for tags in y for t in tags})
         binariser = MultiLabelBinarizer(classes=topics)
         Y = binariser.fit_transform(y)
@@ -124,15 +138,19 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             positives = int(Y[:, j].sum())
             if positives < 2 or positives > len(Y) - 2:
                 raise ValueError(f"topic {topic!r} has {positives} positive examples of {len(Y)}; need 2 each way")
+        weights = np.ones(len(Y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        mask = np.ones(len(Y), dtype=bool) if calibrate_on is None else np.asarray(calibrate_on, dtype=bool)
         self.classes_ = np.array(topics)
-        decisions = self._out_of_fold_decisions(X, Y)
-        self.calibrators_ = np.array([_fit_platt(decisions[:, j], Y[:, j]) for j in range(len(topics))])
+        decisions = self._out_of_fold_decisions(X, Y, weights)
+        self.calibrators_ = np.array([_fit_platt(decisions[mask, j], Y[mask, j]) for j in range(len(topics))])
         self.oof_scores_ = _apply_platt(decisions, self.calibrators_)
-        self.thresholds_ = np.array([best_f1_threshold(self.oof_scores_[:, j], Y[:, j]) for j in range(len(topics))])
-        self.estimators_ = self._fit_all(X, Y)
+        self.thresholds_ = np.array(
+            [best_f1_threshold(self.oof_scores_[mask, j], Y[mask, j]) for j in range(len(topics))]
+        )
+        self.estimators_ = [self._new_estimator().fit(X, Y[:, j], sample_weight=weights) for j in range(len(topics))]
         return self
 
-    def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray) -> np.ndarray:
+    def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         folds = KFold(n_splits=min(self.cv_folds, len(Y)), shuffle=True, random_state=self.random_state)
         decisions = np.zeros(Y.shape, dtype=float)
         for train, held in folds.split(X):
@@ -142,7 +160,8 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                     # A fold without positives (or negatives) of a rare topic: score it as unsure.
                     decisions[held, j] = -1.0 if y_train.max() == 0 else 1.0
                     continue
-                decisions[held, j] = self._new_estimator().fit(X[train], y_train).decision_function(X[held])
+                model = self._new_estimator().fit(X[train], y_train, sample_weight=weights[train])
+                decisions[held, j] = model.decision_function(X[held])
         return decisions
 
     def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
@@ -167,6 +186,8 @@ def _fit_platt(decision: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     When the out-of-fold decisions do not rank positives above negatives (too little data),
     the fit would flip or flatten the scores; then keep the model's own ``sigmoid(decision)``.
     """
+    if truth.min() == truth.max():
+        return 1.0, 0.0
     platt = LogisticRegression(C=1.0).fit(decision.reshape(-1, 1), truth)
     slope, intercept = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     if slope < MIN_PLATT_SLOPE:

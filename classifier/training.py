@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.evaluate import compute_metrics
@@ -52,6 +54,8 @@ class Recipe:
     none_docs: int = 80
     terms_per_doc: int = 12
     prior_weight: float = 0.5
+    pseudo_weight: float = 1.0
+    calibrate_on_real: bool = True
     seed: int = 0
 
     @property
@@ -92,9 +96,21 @@ class Recipe:
         return out
 
     def fit(self, articles: Sequence[Article]) -> Any:
-        """Fit a new pipeline on ``articles`` plus the pseudo-articles."""
-        training = list(articles) + self.prior_articles()
-        return self.pipeline().fit([a.full_text for a in training], [a.topics or [] for a in training])
+        """Fit a new pipeline on ``articles`` plus the pseudo-articles.
+
+        Thresholds and calibration are chosen on the real articles only: pseudo-articles are
+        easy to score and would pull the thresholds their way.
+        """
+        pseudo = self.prior_articles()
+        training = list(articles) + pseudo
+        real = np.r_[np.ones(len(articles), dtype=bool), np.zeros(len(pseudo), dtype=bool)]
+        weights = np.where(real, 1.0, self.pseudo_weight)
+        return self.pipeline().fit(
+            [a.full_text for a in training],
+            [a.topics or [] for a in training],
+            classify__sample_weight=weights,
+            classify__calibrate_on=real if self.calibrate_on_real else None,
+        )
 
 
 def data_fingerprint(articles: Sequence[Article]) -> str:

@@ -1,0 +1,81 @@
+"""Running batch jobs: an order-keeping process pool with bounded memory, and streamed atomic files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Chunks in flight per worker: enough to keep every worker busy, few enough that memory
+#: stays flat however long the input is.
+CHUNKS_PER_WORKER = 3
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group: only the parent handles it, then ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> Iterator[R]:
+    """``map(function, chunks)`` over ``jobs`` processes, results in input order.
+
+    The input is read lazily: at most ``CHUNKS_PER_WORKER * jobs`` chunks are pending at once
+    (``Pool.imap`` would read the whole input ahead). Workers are forked, so ``function`` may
+    use whatever the parent loaded (the model) without pickling it. With ``jobs <= 1``, or
+    where fork is not available, it runs in this process.
+    """
+    import multiprocessing
+
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(function, chunks)
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
+    try:
+        pending: deque[Any] = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(function, (chunk,)))
+            if len(pending) >= CHUNKS_PER_WORKER * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()  # on error, Ctrl-C or an abandoned generator: stop the workers now
+        pool.join()
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[str]]:
+    """Write ``path`` as a stream, atomically: a temporary file beside it, renamed at the end.
+
+    Readers see the old file or the complete new one, never a part; on any error (or Ctrl-C)
+    the temporary file is removed and an existing ``path`` is left as it was.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
