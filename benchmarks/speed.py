@@ -47,12 +47,18 @@ _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 class PlainJieba:
-    """The word tokenizer written the obvious way: jieba.lcut, white space and punctuation dropped."""
+    """The word tokenizer written the obvious way: jieba.lcut, white space and punctuation dropped.
+
+    ``hmm`` follows the model's own tokenizer setting, so both paths cut the same words.
+    """
+
+    def __init__(self, hmm: bool = False) -> None:
+        self.hmm = hmm
 
     def __call__(self, text: str) -> list[str]:
         import jieba
 
-        return [w for w in jieba.lcut(text) if w.strip() and _WORDLIKE.search(w)]
+        return [w for w in jieba.lcut(text, HMM=self.hmm) if w.strip() and _WORDLIKE.search(w)]
 
 
 def baseline_tag(paths: Sequence[str], model: str | None) -> None:
@@ -65,7 +71,8 @@ def baseline_tag(paths: Sequence[str], model: str | None) -> None:
     from classifier.store import load_model
 
     pipeline = load_model(model).pipeline
-    pipeline.named_steps["features"].transformer_list[0][1].tokenizer = PlainJieba()
+    words = pipeline.named_steps["features"].transformer_list[0][1]
+    words.tokenizer = PlainJieba(hmm=getattr(words.tokenizer, "hmm", True))
     classifier = pipeline[-1]
     topics = [str(t) for t in classifier.classes_]
     names = pipeline.named_steps["features"].get_feature_names_out()
@@ -107,7 +114,8 @@ def baseline_train(labels: str, out: str) -> None:
 
     def plain_pipeline() -> object:
         pipeline = pipeline_factory()
-        pipeline.named_steps["features"].transformer_list[0][1].tokenizer = PlainJieba()
+        words = pipeline.named_steps["features"].transformer_list[0][1]
+        words.tokenizer = PlainJieba(hmm=words.tokenizer.hmm)
         return pipeline
 
     recipe.pipeline = plain_pipeline  # type: ignore[method-assign]

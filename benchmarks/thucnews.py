@@ -84,7 +84,7 @@ def run_recipe(train: Split, test: Split) -> Result:
     scores = pipeline.predict_proba(test.texts)
     predicted = pipeline[-1].classes_[scores.argmax(axis=1)]
     return Result(
-        "TF-IDF + linear (build_pipeline)", "jieba words + char 1-3", accuracy(predicted, test.labels), seconds
+        "TF-IDF + linear (build_pipeline)", "jieba words + chars 1-3", accuracy(predicted, test.labels), seconds
     )
 
 

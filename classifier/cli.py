@@ -304,7 +304,10 @@ def evaluate(
         articles = load_labelled_articles(label_files(labels), topics=None)
         topics = choose_topics(articles, tax, taxonomy_given=taxonomy is not None)
         check_trainable(articles, topics)
-        report = cross_validate(articles, Recipe(topics, tax), folds=folds)
+        from classifier.progress import Progress
+
+        with Progress(total=folds, label="folds") as progress:
+            report = cross_validate(articles, Recipe(topics, tax), folds=folds, on_fold=progress.advance)
     if format == ReportFormat.json:
         text = json.dumps(report, ensure_ascii=False, indent=2)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -84,6 +84,7 @@ def cross_validate(
     folds: int = 5,
     random_state: int = 0,
     extra_training: Sequence[Article] = (),
+    on_fold: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """K-fold cross-validation of a training recipe: fit on K-1 folds, score the held-out one.
 
@@ -91,6 +92,7 @@ def cross_validate(
     ``fit(articles) -> pipeline``). Thresholds are chosen inside each training fold by the recipe
     itself, never on the held-out fold. ``extra_training`` articles join every training fold and
     are never scored (e.g. seed labels when cross-validating over newly labelled data).
+    ``on_fold`` is called after each fold (for a progress display).
     """
     from classifier.model import scores_and_topics
 
@@ -107,6 +109,8 @@ def cross_validate(
         scores[held] = fold_scores
         for i, tags in zip(held, fold_topics, strict=True):
             predicted[i] = tags
+        if on_fold is not None:
+            on_fold()
     report = compute_metrics([a.topics or [] for a in articles], predicted, scores, topics)
     report["folds"] = folds
     return report

@@ -32,7 +32,7 @@ class TextNormaliser(TransformerMixin, BaseEstimator):
         reliably than any line of the body; repeating it weighs its words up in every block.
     """
 
-    def __init__(self, title_repeats: int = 3) -> None:
+    def __init__(self, title_repeats: int = 4) -> None:
         self.title_repeats = title_repeats
 
     def __setstate__(self, state: dict) -> None:
