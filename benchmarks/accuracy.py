@@ -56,8 +56,14 @@ def thucnews_rows() -> list[list[str]]:
             results.append(thucnews.run_fasttext(train, test, thucnews.char_tokens, "characters", Path(tmp)))
             results.append(thucnews.run_fasttext(train, test, thucnews.jieba_tokens, "jieba words", Path(tmp)))
     return [
-        ["THUCNews test (10k headlines)", f"{r.system}, {r.tokens}", "top1_accuracy", f"{r.accuracy:.3f}", ">= 0.88"]
-        for r in results
+        [
+            "THUCNews test (10k headlines)",
+            f"{r.system}, {r.tokens}",
+            "top1_accuracy",
+            f"{r.accuracy:.3f}",
+            ">= 0.88, ahead of fastText" if n == 0 else "",
+        ]
+        for n, r in enumerate(results)
     ]
 
 
