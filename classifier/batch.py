@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
-import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,24 +55,3 @@ def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> I
     finally:
         pool.terminate()  # on error, Ctrl-C or an abandoned generator: stop the workers now
         pool.join()
-
-
-@contextmanager
-def atomic_writer(path: Path) -> Iterator[IO[str]]:
-    """Write ``path`` as a stream, atomically: a temporary file beside it, renamed at the end.
-
-    Readers see the old file or the complete new one, never a part; on any error (or Ctrl-C)
-    the temporary file is removed and an existing ``path`` is left as it was.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -186,9 +186,10 @@ def tag(
     """Tag articles with topics and a score per topic."""
     from contextlib import closing
 
-    from classifier.batch import atomic_writer, default_jobs
+    from classifier.batch import default_jobs
     from classifier.progress import Progress
     from classifier.reader import expand_paths, read_articles, read_text_file
+    from classifier.store import atomic_writer
     from classifier.tagger import Tagger, load_tagging_model, tag_batches
 
     files = list(expand_paths(paths))  # a missing path fails before the model is loaded

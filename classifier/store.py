@@ -22,10 +22,12 @@ import platform
 import shutil
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from classifier.errors import ClassifierError
 from classifier.paths import models_dir
@@ -74,19 +76,31 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old or the new file, never a half one."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[str]]:
+    """Write ``path`` as a stream, atomically: a temporary file beside it, renamed at the end.
+
+    Readers see the old file or the complete new one, never a part; on any error (or Ctrl-C)
+    the temporary file is removed and an existing ``path`` is left as it was.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old or the new file, never a half one."""
+    with atomic_writer(path) as out:
+        out.write(text)
 
 
 def save_model(pipeline: Any, meta: dict[str, Any], out_dir: Path | None = None, store: Path | None = None) -> Path:

@@ -17,19 +17,7 @@ from classifier.features import TermPriors
 from classifier.model import best_f1_threshold
 from classifier.store import load_model, save_model
 from classifier.training import Recipe, check_trainable
-
-SPORT = [
-    "足球联赛今晚开赛，主队在主场迎战",
-    "篮球比赛进入决赛，球员发挥出色",
-    "运动员在田径比赛中打破纪录",
-    "乒乓球队夺得团体冠军",
-]
-MONEY = [
-    "股市今日上涨，银行板块领涨",
-    "央行下调存款准备金率，释放流动性",
-    "基金净值回升，投资者信心增强",
-    "债券收益率下行，资金面宽松",
-]
+from tests.conftest import MONEY, SPORT
 
 
 def corpus() -> list[Article]:
