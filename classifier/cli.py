@@ -255,6 +255,9 @@ def train(
     files = label_files(labels)
     articles = load_labelled_articles(files, topics=None)
     topics = choose_topics(articles, tax, taxonomy_given=taxonomy is not None)
+    if sys.stderr.isatty():
+        # One fit has no countable steps to show; say what is running so the wait is not silent.
+        typer.echo(f"training on {len(articles)} articles, {len(topics)} topics...", err=True)
     pipeline, meta = train_model(articles, Recipe(topics, tax), label_sources=files)
     path = save_model(pipeline, meta, out_dir=out)
     if out is None and (set_default or default_version() is None):
