@@ -371,10 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("## Targets\n\n" + targets_md + f"\n\nwall time: {wall:.0f} s")
 
     args.out_dir.mkdir(parents=True, exist_ok=True)
+    # Files under the repository name the articles and our answers only; gold labels and titles
+    # stay on stdout, since the dev set is read in place and never copied.
     error_lines = "\n".join(
-        f"- {e['id']} ({e['kind']}): gold={','.join(e['gold']) or '(none)'} "
-        f"predicted={','.join(e['predicted']) or '(none)'}"
-        for e in errors
+        f"- {e['id']} ({e['kind']}): predicted={','.join(e['predicted']) or '(none)'}" for e in errors
     )
     plotted = plot_curve(curve, args.out_dir / "learning_curve.png")
     markdown = "\n\n".join(
@@ -407,7 +407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "with_new_labels": {name: summary(r) for name, r in cv.items()},
         "learning_curve": curve,
         "ablation": {name: summary(r) for name, r in ablated.items()},
-        "errors": errors,
+        "errors": [
+            {"article": e["id"], "kind": e["kind"], "predicted": e["predicted"], "top3": e["top3"]} for e in errors
+        ],
         "targets": {k: {"threshold": TARGETS[k], "met": ok} for k, ok in checks.items()},
         "wall_time_s": round(wall, 1),
     }
