@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -165,8 +164,3 @@ def make_features(
     if term_groups:
         blocks.append(("terms", TermPriors(groups=dict(term_groups), weight=prior_weight)))
     return FeatureUnion(blocks, transformer_weights={"chars": char_weight})
-
-
-def load_user_dictionary(path: Path) -> list[str]:
-    """Words of a jieba-style user dictionary file (first column of each line)."""
-    return [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -7,7 +7,6 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 LABELS_DIR = PROJECT_ROOT / "labels"
 TAXONOMY_FILE = LABELS_DIR / "taxonomy.toml"
-SEED_LABELS_FILE = LABELS_DIR / "seed_labels.jsonl"
 
 
 def models_dir() -> Path:
