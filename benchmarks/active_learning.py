@@ -1,20 +1,27 @@
 """Active learning benchmark: do the articles ``classifier suggest`` picks teach the model faster?
 
-A simulated annotator: the labelled XWLB dev set (``xwlb/dev.jsonl``, 200 articles). For each
-repeat, a seeded shuffle splits it into a pool of 120 articles (labels hidden until an article is
-"labelled") and 80 held-out articles that are only ever scored. The 50 seed labels are always in
-training. Starting from the seeds alone, each strategy adds 10 pool articles a round, chosen by
-the model of the previous round, up to 80, retraining after every round with the default recipe
-(:class:`classifier.training.Recipe`); micro-F1 and macro-F1 on the held-out 80 are recorded
-after every round and averaged over the repeats.
+A simulated annotator: the labelled XWLB dev set (``xwlb/dev.jsonl``, 200 articles). Each repeat
+splits it into 5 folds with a seeded shuffle. For every fold, the other 160 articles are the pool
+(labels hidden until an article is "labelled") and the fold's 40 are held out, only ever scored.
+The 50 seed labels are always in training. Starting from the seeds alone, each strategy adds 10
+pool articles a round, chosen by the model of the previous round, up to 80, retraining after every
+round with the default recipe (:class:`classifier.training.Recipe`). The held-out predictions of
+the 5 folds are pooled, so micro-F1 and macro-F1 after every round are over all 200 dev articles,
+each scored by a model that never saw its label.
+
+Repeats differ in the fold partition and in the seed of ``random``; every strategy gets the same
+partition and the same label budget per round. The report gives the mean curve over repeats, its
+area (mean over rounds) with the spread (standard deviation over repeats), and the paired
+difference of each strategy's area to ``random`` within the same repeat.
 
 Strategies: ``random`` (the baseline), ``uncertainty`` and ``diverse`` from
 :mod:`classifier.active`, the same code as ``classifier suggest``.
 
 Run::
 
-    python benchmarks/active_learning.py                # 5 repeats, about 6 minutes on 2 cores
-    python benchmarks/active_learning.py --repeats 2    # quicker
+    python benchmarks/active_learning.py                     # 5 repeats, about 7 minutes on 2 cores
+    python benchmarks/active_learning.py --repeats 1         # quicker
+    python benchmarks/active_learning.py --first-repeat 100  # other partitions (e.g. for choosing a strategy)
     python benchmarks/active_learning.py --data-dir /path/to/xwlb --out-dir /tmp/results
 
 Results go to ``<out-dir>/active_learning.md`` and ``active_learning.json``.
@@ -27,10 +34,13 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import KFold
 
 from classifier.active import rank, score_articles
 from classifier.article import Article
@@ -44,65 +54,105 @@ from classifier.training import Recipe
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "xwlb"
 DEFAULT_OUT_DIR = REPO / "benchmarks" / "results"
-POOL_SIZE = 120
+FOLDS = 5
 BATCH = 10
 MAX_LABELS = 80
 STRATEGIES = ("random", "uncertainty", "diverse")
 
 
-def held_out_metrics(pipeline: Any, held: Sequence[Article], topics: Sequence[str]) -> tuple[float, float]:
-    scores, predicted = scores_and_topics(pipeline, [a.full_text for a in held])
-    m = compute_metrics([a.topics or [] for a in held], predicted, scores, topics)
-    return m["micro_f1"], m["macro_f1"]
-
-
-def run_strategy(
-    strategy: str, recipe: Recipe, seeds: list[Article], pool: list[Article], held: list[Article], seed: int
-) -> list[tuple[int, float, float]]:
-    """One learning curve: (labels added, micro-F1, macro-F1) after every round."""
-    labelled: list[Article] = []
-    curve = []
-    while True:
-        pipeline = recipe.fit(seeds + labelled)
-        micro, macro = held_out_metrics(pipeline, held, recipe.topics)
-        curve.append((len(labelled), micro, macro))
-        if len(labelled) >= MAX_LABELS:
-            return curve
-        taken = {a.id for a in labelled}
-        rest = [a for a in pool if a.id not in taken]
-        scores, features = score_articles(pipeline, rest)
-        picks = rank(scores, pipeline[-1].thresholds_, features, BATCH, strategy, seed=seed * 1000 + len(labelled))
-        labelled += [rest[i] for i in picks]
-
-
-def run(data_dir: Path, repeats: int) -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def _setup(data_dir: str) -> tuple[Recipe, list[Article], list[Article]]:
     taxonomy = load_taxonomy()
     recipe = Recipe(taxonomy.ids, taxonomy)
     seeds = load_labelled_articles(None, topics=taxonomy.ids)
-    dev = list(read_jsonl(data_dir / "dev.jsonl"))
-    curves: dict[str, list[list[tuple[int, float, float]]]] = {s: [] for s in STRATEGIES}
-    for repeat in range(repeats):
-        order = np.random.default_rng(repeat).permutation(len(dev))
-        pool = [dev[i] for i in order[:POOL_SIZE]]
-        held = [dev[i] for i in order[POOL_SIZE:]]
-        for strategy in STRATEGIES:
-            start = time.time()
-            curves[strategy].append(run_strategy(strategy, recipe, seeds, pool, held, repeat))
-            final = curves[strategy][-1][-1]
-            print(
-                f"repeat {repeat + 1}/{repeats} {strategy:<12} micro_f1 at {final[0]} labels = {final[1]:.3f} "
-                f"({time.time() - start:.0f} s)",
-                file=sys.stderr,
-            )
-    sizes = [n for n, _, _ in curves[STRATEGIES[0]][0]]
-    summary = {
-        s: {
-            "micro_f1": np.mean([[m for _, m, _ in c] for c in curves[s]], axis=0).round(4).tolist(),
-            "macro_f1": np.mean([[m for _, _, m in c] for c in curves[s]], axis=0).round(4).tolist(),
-        }
-        for s in STRATEGIES
+    dev = list(read_jsonl(Path(data_dir) / "dev.jsonl"))
+    return recipe, seeds, dev
+
+
+def folds_of(n: int, repeat: int) -> list[np.ndarray]:
+    """Held-out indices of each fold of ``repeat``'s partition."""
+    splitter = KFold(n_splits=FOLDS, shuffle=True, random_state=repeat)
+    return [held for _, held in splitter.split(np.arange(n))]
+
+
+def run_fold(data_dir: str, repeat: int, fold: int) -> dict[str, list[list[list[str]]]]:
+    """Learning curves of one fold: per strategy, the held-out predicted topics after every round."""
+    recipe, seeds, dev = _setup(data_dir)
+    held_idx = folds_of(len(dev), repeat)[fold]
+    held_set = set(held_idx.tolist())
+    pool = [a for i, a in enumerate(dev) if i not in held_set]
+    held_texts = [dev[i].full_text for i in held_idx]
+    start = time.time()
+    seed_only = recipe.fit(seeds)
+    out: dict[str, list[list[list[str]]]] = {}
+    for strategy in STRATEGIES:
+        labelled: list[Article] = []
+        pipeline = seed_only
+        predictions = []
+        while True:
+            predictions.append(scores_and_topics(pipeline, held_texts)[1])
+            if len(labelled) >= MAX_LABELS:
+                break
+            taken = {a.id for a in labelled}
+            rest = [a for a in pool if a.id not in taken]
+            scores, features = score_articles(pipeline, rest)
+            seed = (repeat * FOLDS + fold) * 1000 + len(labelled)
+            picks = rank(scores, pipeline[-1].thresholds_, features, BATCH, strategy, seed=seed)
+            labelled += [rest[i] for i in picks]
+            pipeline = recipe.fit(seeds + labelled)
+        out[strategy] = predictions
+    print(f"repeat {repeat} fold {fold + 1}/{FOLDS} done ({time.time() - start:.0f} s)", file=sys.stderr)
+    return out
+
+
+def run(data_dir: Path, repeats: int, first_repeat: int = 0, workers: int = 2) -> dict[str, Any]:
+    recipe, _, dev = _setup(str(data_dir))
+    topics = recipe.topics
+    repeat_ids = list(range(first_repeat, first_repeat + repeats))
+    jobs = [(r, f) for r in repeat_ids for f in range(FOLDS)]
+    with ProcessPoolExecutor(max_workers=workers) as executor:
+        results = list(executor.map(run_fold, [str(data_dir)] * len(jobs), *zip(*jobs, strict=True)))
+    by_job = dict(zip(jobs, results, strict=True))
+    sizes = list(range(0, MAX_LABELS + 1, BATCH))
+    # micro[strategy][repeat][round], over all 200 dev articles (held-out predictions of the 5 folds pooled).
+    micro: dict[str, list[list[float]]] = {s: [] for s in STRATEGIES}
+    macro: dict[str, list[list[float]]] = {s: [] for s in STRATEGIES}
+    for r in repeat_ids:
+        order = np.concatenate(folds_of(len(dev), r))
+        gold = [dev[i].topics or [] for i in order]
+        dummy_scores = np.zeros((len(dev), len(topics)))
+        for s in STRATEGIES:
+            micro_curve, macro_curve = [], []
+            for k in range(len(sizes)):
+                predicted = [p for f in range(FOLDS) for p in by_job[(r, f)][s][k]]
+                m = compute_metrics(gold, predicted, dummy_scores, topics)
+                micro_curve.append(m["micro_f1"])
+                macro_curve.append(m["macro_f1"])
+            micro[s].append(micro_curve)
+            macro[s].append(macro_curve)
+    summary: dict[str, Any] = {}
+    for s in STRATEGIES:
+        entry: dict[str, Any] = {}
+        for name, curves in (("micro_f1", micro[s]), ("macro_f1", macro[s])):
+            arr = np.asarray(curves)
+            area = arr.mean(axis=1)  # per repeat: mean over rounds
+            diff = area - np.asarray(micro[STRATEGIES[0]] if name == "micro_f1" else macro[STRATEGIES[0]]).mean(axis=1)
+            entry[name] = arr.mean(axis=0).round(4).tolist()
+            entry[f"{name}_std"] = arr.std(axis=0).round(4).tolist()
+            entry[f"{name}_per_repeat"] = arr.round(4).tolist()
+            entry[f"{name}_area"] = round(float(area.mean()), 4)
+            entry[f"{name}_area_std"] = round(float(area.std()), 4)
+            entry[f"{name}_area_vs_random"] = diff.round(4).tolist()
+        summary[s] = entry
+    return {
+        "sizes": sizes,
+        "repeats": repeat_ids,
+        "folds": FOLDS,
+        "pool": len(dev) - len(dev) // FOLDS,
+        "held_out": len(dev) // FOLDS,
+        "scored": len(dev),
+        **summary,
     }
-    return {"sizes": sizes, "repeats": repeats, "pool": POOL_SIZE, "held_out": len(dev) - POOL_SIZE, **summary}
 
 
 def table(result: dict[str, Any], metric: str) -> str:
@@ -111,9 +161,19 @@ def table(result: dict[str, Any], metric: str) -> str:
         "|---:|" + "---:|" * len(STRATEGIES),
     ]
     for k, n in enumerate(result["sizes"]):
-        lines.append(f"| {n} | " + " | ".join(f"{result[s][metric][k]:.3f}" for s in STRATEGIES) + " |")
+        cells = [f"{result[s][metric][k]:.3f} ± {result[s][metric + '_std'][k]:.3f}" for s in STRATEGIES]
+        lines.append(f"| {n} | " + " | ".join(cells) + " |")
     # Area under the curve: one number for "faster".
-    lines.append("| mean over rounds | " + " | ".join(f"{np.mean(result[s][metric]):.3f}" for s in STRATEGIES) + " |")
+    cells = [f"{result[s][metric + '_area']:.3f} ± {result[s][metric + '_area_std']:.3f}" for s in STRATEGIES]
+    lines.append("| **mean over rounds** | " + " | ".join(cells) + " |")
+    cells = []
+    for s in STRATEGIES:
+        d = np.asarray(result[s][metric + "_area_vs_random"])
+        wins = int((d > 0).sum())
+        cells.append(
+            "–" if s == STRATEGIES[0] else f"{d.mean():+.3f} (min {d.min():+.3f}, {wins}/{len(d)} repeats > 0)"
+        )
+    lines.append("| area − random, paired | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -122,15 +182,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--first-repeat", type=int, default=0, help="seed of the first fold partition")
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     start = time.time()
-    result = run(args.data_dir, args.repeats)
+    result = run(args.data_dir, args.repeats, args.first_repeat, args.workers)
     result["seconds"] = round(time.time() - start)
     report = (
-        f"# active_learning.py: held-out micro-F1 / macro-F1 vs labels added\n\n"
-        f"Pool {result['pool']} dev articles (labels hidden), {result['held_out']} held out, seeds always in "
-        f"training, {BATCH} labels a round; mean over {result['repeats']} seeded splits; "
-        f"{result['seconds']} s.\n\n## micro-F1\n\n{table(result, 'micro_f1')}\n\n"
+        f"# active_learning.py: micro-F1 / macro-F1 vs labels added\n\n"
+        f"{FOLDS}-fold over the {result['scored']} dev articles: per fold {result['pool']} as the pool (labels "
+        f"hidden), {result['held_out']} held out; held-out predictions of the folds pooled, so every figure is "
+        f"over {result['scored']} articles. Seeds always in training, {BATCH} labels a round for every strategy. "
+        f"Mean ± standard deviation over {len(result['repeats'])} repeats (fold partitions and random seeds "
+        f"{result['repeats'][0]}–{result['repeats'][-1]}); {result['seconds']} s.\n\n"
+        f"## micro-F1\n\n{table(result, 'micro_f1')}\n\n"
         f"## macro-F1\n\n{table(result, 'macro_f1')}\n"
     )
     args.out_dir.mkdir(parents=True, exist_ok=True)
