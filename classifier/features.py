@@ -11,8 +11,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-# Re-exported: models pickled before the move refer to classifier.features.JiebaTokenizer.
-from classifier.text import JiebaTokenizer, normalise
+# Re-exported: models pickled before the move refer to classifier.features.JiebaTokenizer and char_view.
+from classifier.text import JiebaTokenizer, char_view, normalise, weigh_title
 
 __all__ = ["JiebaTokenizer", "TermPriors", "TextNormaliser", "char_view", "make_features", "normalise"]
 
@@ -43,13 +43,7 @@ class TextNormaliser(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: Iterable[str]) -> list[str]:
-        return [normalise(self._weigh_title(x)) for x in X]
-
-    def _weigh_title(self, text: str) -> str:
-        title, newline, body = text.partition("\n")
-        if not newline or not title.strip() or self.title_repeats <= 1:
-            return text
-        return "\n".join([title] * self.title_repeats + [body])
+        return [normalise(weigh_title(x, self.title_repeats)) for x in X]
 
 
 class TermPriors(TransformerMixin, BaseEstimator):
@@ -98,18 +92,6 @@ class TermPriors(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(self.group_names_, dtype=object)
-
-
-_DIGIT = re.compile(r"\d")
-
-
-def char_view(text: str) -> str:
-    """What the character n-grams see: digits folded to ``0``, ``^`` and ``$`` marking start and end.
-
-    Folding digits keeps "2023年" and "2024年" one feature; the marks let n-grams tell a text's
-    first and last characters apart (a headline's opening word matters).
-    """
-    return "^" + _DIGIT.sub("0", text) + "$"
 
 
 def make_features(

@@ -33,26 +33,18 @@ from typing import Any
 import numpy as np
 
 from classifier.article import Article
-from classifier.text import JiebaTokenizer, normalise
+from classifier.text import JiebaTokenizer, char_view, normalise, weigh_title
 
 BATCH_SIZE = 256
 #: Bump when :class:`CompiledModel` changes, so that old cache files are ignored.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # sklearn's char analyzer collapses runs of two or more white-space characters first.
 _WHITE_SPACES = re.compile(r"\s\s+")
-_DIGIT = re.compile(r"\d")
-
-
-def _char_view(text: str) -> str:
-    # The same as classifier.features.char_view, which cannot be imported without scikit-learn;
-    # tests/test_speed_paths.py checks the compiled rows against the pipeline's bit for bit.
-    return "^" + _DIGIT.sub("0", text) + "$"
-
-
 #: Character-block preprocessors the compiler reproduces, by qualified name (None: none).
 _PREPROCESSORS: dict[str | None, Callable[[str], str]] = {
     None: lambda text: text,
-    "classifier.features.char_view": _char_view,
+    "classifier.text.char_view": char_view,
+    "classifier.features.char_view": char_view,  # its name in models pickled before it moved
 }
 
 
@@ -134,7 +126,7 @@ class CompiledModel:
         """The feature row of a raw text: sorted column indices and values, as the pipeline gives."""
         if self._counters is None:
             self._counters = [_counter(block) for block in self.blocks]
-        text = normalise(_weigh_title(text, self.title_repeats))
+        text = normalise(weigh_title(text, self.title_repeats))
         indices, data = [], []
         for block, count in zip(self.blocks, self._counters, strict=True):
             cols, values = _block_row(block, count(text))
@@ -161,18 +153,10 @@ class CompiledModel:
         raise IndexError(column)
 
 
-def _weigh_title(text: str, repeats: int) -> str:
-    """``TextNormaliser``'s headline weighting: the first line (the title) ``repeats`` times."""
-    title, newline, body = text.partition("\n")
-    if not newline or not title.strip() or repeats <= 1:
-        return text
-    return "\n".join([title] * repeats + [body])
-
-
 def _counter(block: Block) -> Callable[[str], Counter]:
     """The term counter of a block: normalised text to ``Counter`` of its terms."""
     if block.kind == "words":
-        tokenizer = JiebaTokenizer(block.params["user_words"])
+        tokenizer = JiebaTokenizer(block.params["user_words"], hmm=block.params["hmm"])
         stop = block.params["stop_words"]
         return lambda text: Counter(w for w in tokenizer(text) if w not in stop)
     if block.kind == "chars":
@@ -322,7 +306,11 @@ def _vectoriser_block(name: str, vec: Any, offset: int) -> Block | None:
         and tuple(vec.ngram_range) == (1, 1)
     ):
         stop = frozenset(vec.get_stop_words() or ())
-        return Block(kind="words", params={"stop_words": stop, "user_words": vec.tokenizer.user_words}, **common)
+        return Block(
+            kind="words",
+            params={"stop_words": stop, "user_words": vec.tokenizer.user_words, "hmm": vec.tokenizer.hmm},
+            **common,
+        )
     return None
 
 

@@ -24,6 +24,29 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
+_DIGIT = re.compile(r"\d")
+
+
+def weigh_title(text: str, repeats: int) -> str:
+    """Repeat the first line of ``"title\nbody"`` so that it appears ``repeats`` times.
+
+    An empty first line means no title, and the text is returned as it is.
+    """
+    title, newline, body = text.partition("\n")
+    if not newline or not title.strip() or repeats <= 1:
+        return text
+    return "\n".join([title] * repeats + [body])
+
+
+def char_view(text: str) -> str:
+    """What the character n-grams see: digits folded to ``0``, ``^`` and ``$`` marking start and end.
+
+    Folding digits keeps "2023年" and "2024年" one feature; the marks let n-grams tell a text's
+    first and last characters apart (a headline's opening word matters).
+    """
+    return "^" + _DIGIT.sub("0", text) + "$"
+
+
 class JiebaTokenizer:
     """Split Chinese text into words with jieba's dictionary; a picklable callable for ``TfidfVectorizer``.
 

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from classifier.article import Article
-from tests.conftest import ROOT, SEEDS, needs_shared, write_jsonl
+from tests.conftest import MONEY, ROOT, SEEDS, SPORT, needs_shared, write_jsonl
 
 # Texts where jieba-rs and jieba split differently unless corrected (see classifier.text).
 TRICKY = [
@@ -89,6 +89,35 @@ def test_compiled_model_equals_the_pipeline_bit_for_bit(model_dir: Path) -> None
         assert indices.tolist() == row.indices.tolist()
         assert np.array_equal(data, row.data)
         assert np.array_equal(compiled.scores(indices, data), expected[i])
+
+
+def test_compiled_model_keeps_the_tokenizers_hmm_setting() -> None:
+    """A model cut with jieba's HMM on (as models before the switch were) compiles to the same rows."""
+    from classifier.tagger import compile_model
+    from classifier.training import Recipe
+
+    recipe = Recipe(["money", "sport"])
+    make = recipe.pipeline
+
+    def with_hmm():  # noqa: ANN202 - a local factory
+        pipeline = make()
+        pipeline.named_steps["features"].transformer_list[0][1].tokenizer.hmm = True
+        return pipeline
+
+    recipe.pipeline = with_hmm  # type: ignore[method-assign]
+    corpus = [Article(f"s{i}", "", t, ["sport"]) for i, t in enumerate(SPORT)]
+    corpus += [Article(f"m{i}", "", t, ["money"]) for i, t in enumerate(MONEY)]
+    corpus.append(Article("hmm", "", "锦波生物研发重组胶原蛋白", ["money"]))  # puts HMM's "锦波" in the vocabulary
+    pipeline = recipe.fit(corpus)
+    compiled = compile_model(pipeline)
+    assert compiled is not None
+    # Words jieba's HMM joins but its dictionary alone splits, so the setting changes the tokens.
+    texts = ["\n锦波生物研发重组胶原蛋白，足球联赛开赛", "\n央行下调存款准备金率"]
+    features = pipeline[:-1].transform(texts).tocsr()
+    for i, text in enumerate(texts):
+        indices, data = compiled.row(text)
+        assert indices.tolist() == features[i].indices.tolist()
+        assert np.array_equal(data, features[i].data)
 
 
 def test_compiled_records_equal_the_pipeline_records(model_dir: Path) -> None:
