@@ -36,8 +36,8 @@ def title_sweep() -> None:
         recipe = Recipe(taxonomy.ids, taxonomy)
         make = recipe.pipeline
 
-        def pipeline(make=make, repeats=repeats):  # noqa: ANN202 - a local factory
-            built = make()
+        def pipeline(weight=None, make=make, repeats=repeats):  # noqa: ANN001, ANN202 - a local factory
+            built = make(weight)
             built.set_params(normalise__title_repeats=repeats)
             return built
 

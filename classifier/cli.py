@@ -243,6 +243,14 @@ def train(
     set_default: Annotated[
         bool, typer.Option("--set-default", help="Make the new model the default for `tag`.")
     ] = False,
+    prior_weight: Annotated[
+        float | None,
+        typer.Option(
+            "--prior-weight",
+            min=0.0,
+            help="Fix the weight of the taxonomy term features (default: chosen from 0.25/0.5/1 by cross-validation).",
+        ),
+    ] = None,
 ) -> None:
     """Train a model on the hand labels (and any extra label files) and save it as a new version."""
     from classifier.labels import label_files, load_labelled_articles
@@ -258,7 +266,8 @@ def train(
     if sys.stderr.isatty():
         # One fit has no countable steps to show; say what is running so the wait is not silent.
         typer.echo(f"training on {len(articles)} articles, {len(topics)} topics...", err=True)
-    pipeline, meta = train_model(articles, Recipe(topics, tax), label_sources=files)
+    recipe = Recipe(topics, tax, prior_weight=prior_weight)
+    pipeline, meta = train_model(articles, recipe, label_sources=files)
     path = save_model(pipeline, meta, out_dir=out)
     if out is None and (set_default or default_version() is None):
         point_default(path)
@@ -271,6 +280,10 @@ def train(
         f"top1_accuracy={cv['top1_accuracy']:.3f} (thresholds chosen on these scores; "
         "`classifier evaluate` gives the nested figure)"
     )
+    choice = meta["recipe"]["prior_weight_choice"]
+    if choice:
+        candidates = ", ".join(f"{w}: {ap:.3f}" for w, ap in choice.items())
+        typer.echo(f"term-prior weight {meta['recipe']['prior_weight']} (out-of-fold average precision {candidates})")
     if meta.get("is_default"):
         typer.echo(f"default model is now {path.name}")
 

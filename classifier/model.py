@@ -76,7 +76,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
     cv_folds : int
         Folds used to get out-of-fold scores for calibration and threshold choice.
     random_state : int
-        Seed of the fold shuffling.
+        Seed of the fold shuffling and of liblinear's data shuffling.
 
     Attributes
     ----------
@@ -108,8 +108,14 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def _new_estimator(self) -> LogisticRegression:
         # The dual solver: with far more features than articles it is hundreds of times faster.
+        # liblinear shuffles the data with its own seed: fix it so the same labels give the same model.
         return LogisticRegression(
-            C=self.C, class_weight=self.class_weight, solver="liblinear", dual=True, max_iter=1000
+            C=self.C,
+            class_weight=self.class_weight,
+            solver="liblinear",
+            dual=True,
+            max_iter=1000,
+            random_state=self.random_state,
         )
 
     def fit(

@@ -42,8 +42,18 @@ class Recipe:
         Set False for the plain baseline (TF-IDF + linear model on the labels alone).
     docs_per_topic, none_docs, terms_per_doc : int
         How many pseudo-articles to draw per topic and for the empty set, and their length in terms.
-    prior_weight : float
-        Scale of the term-prior feature columns.
+    prior_weight : float or None
+        Scale of the term-prior feature columns. ``None`` (the default): chosen at each fit from
+        ``prior_weight_grid`` by cross-validation on the training labels (see :meth:`fit`).
+    prior_weight_grid : tuple of float
+        The candidates when ``prior_weight`` is ``None``.
+
+    Attributes
+    ----------
+    prior_weight_ : float
+        After :meth:`fit` with priors active: the weight the fitted pipeline uses.
+    prior_weight_scores_ : dict of float to float
+        After a fit that chose the weight: each candidate's out-of-fold micro average precision.
     """
 
     topics: list[str]
@@ -53,7 +63,9 @@ class Recipe:
     docs_per_topic: int = 20
     none_docs: int = 80
     terms_per_doc: int = 12
-    prior_weight: float = 0.5
+    prior_weight: float | None = None
+    # The grid of benchmarks/choose_priors.py (seed-label CV chose 0.5 among these).
+    prior_weight_grid: tuple[float, ...] = (0.25, 0.5, 1.0)
     pseudo_weight: float = 1.0
     calibrate_on_real: bool = True
     seed: int = 0
@@ -74,11 +86,14 @@ class Recipe:
             groups["none"] = self.taxonomy.none_terms
         return groups
 
-    def pipeline(self) -> Any:
-        """A new, unfitted pipeline."""
+    def pipeline(self, prior_weight: float | None = None) -> Any:
+        """A new, unfitted pipeline; ``prior_weight`` overrides the recipe's (``None``: its first candidate)."""
         from classifier.model import build_pipeline
 
-        return build_pipeline(topics=self.topics, term_groups=self.term_groups(), prior_weight=self.prior_weight)
+        weight = prior_weight if prior_weight is not None else self.prior_weight
+        if weight is None:
+            weight = self.prior_weight_grid[0]
+        return build_pipeline(topics=self.topics, term_groups=self.term_groups(), prior_weight=weight)
 
     def prior_articles(self) -> list[Article]:
         """The pseudo-articles drawn from the term lists (none when priors are off)."""
@@ -100,17 +115,64 @@ class Recipe:
 
         Thresholds and calibration are chosen on the real articles only: pseudo-articles are
         easy to score and would pull the thresholds their way.
+
+        When ``prior_weight`` is ``None`` the pipeline is fitted once per candidate weight and the
+        one whose out-of-fold scores rank the real articles' topics best (micro average
+        precision, threshold-free) is kept. The hand-written terms matter most when labels are
+        few; as labels accumulate the model should lean on them less, and this lets the training
+        labels say when. The out-of-fold scores come from the classifier's own calibration folds,
+        so the choice costs one fit per candidate and never looks at held-out data.
         """
         pseudo = self.prior_articles()
         training = list(articles) + pseudo
         real = np.r_[np.ones(len(articles), dtype=bool), np.zeros(len(pseudo), dtype=bool)]
         weights = np.where(real, 1.0, self.pseudo_weight)
-        return self.pipeline().fit(
-            [a.full_text for a in training],
-            [a.topics or [] for a in training],
-            classify__sample_weight=weights,
-            classify__calibrate_on=real if self.calibrate_on_real else None,
-        )
+        texts = [a.full_text for a in training]
+        tags = [a.topics or [] for a in training]
+
+        def fit_with(weight: float | None) -> Any:
+            return self.pipeline(weight).fit(
+                texts,
+                tags,
+                classify__sample_weight=weights,
+                classify__calibrate_on=real if self.calibrate_on_real else None,
+            )
+
+        self.prior_weight_scores_: dict[float, float] = {}
+        if not self.priors_active:
+            return fit_with(None)
+        if self.prior_weight is not None:
+            self.prior_weight_ = self.prior_weight
+            return fit_with(self.prior_weight)
+        gold = _indicator([a.topics or [] for a in articles], self.topics)
+        best = None
+        for weight in self.prior_weight_grid:
+            pipeline = fit_with(weight)
+            score = _micro_average_precision(gold, pipeline[-1].oof_scores_[: len(articles)])
+            self.prior_weight_scores_[weight] = round(score, 4)
+            if best is None or score > best[0]:
+                best = (score, weight, pipeline)
+        assert best is not None
+        self.prior_weight_ = best[1]
+        return best[2]
+
+
+def _indicator(topic_lists: Sequence[Sequence[str]], topics: Sequence[str]) -> np.ndarray:
+    """0/1 matrix ``(n_articles, n_topics)`` of topic lists."""
+    index = {t: j for j, t in enumerate(topics)}
+    out = np.zeros((len(topic_lists), len(topics)), dtype=int)
+    for i, tags in enumerate(topic_lists):
+        out[i, [index[t] for t in tags if t in index]] = 1
+    return out
+
+
+def _micro_average_precision(gold: np.ndarray, scores: np.ndarray) -> float:
+    """Average precision of all (article, topic) scores pooled, against the 0/1 ``gold`` matrix."""
+    from sklearn.metrics import average_precision_score
+
+    if not gold.any():
+        return 0.0
+    return float(average_precision_score(gold.ravel(), scores.ravel()))
 
 
 def data_fingerprint(articles: Sequence[Article]) -> str:
@@ -184,7 +246,8 @@ def train_model(
         "recipe": {
             "priors": recipe.priors_active,
             "pseudo_articles": len(recipe.prior_articles()),
-            "prior_weight": recipe.prior_weight,
+            "prior_weight": getattr(recipe, "prior_weight_", None),
+            "prior_weight_choice": {str(w): s for w, s in recipe.prior_weight_scores_.items()},
         },
         "counts": topic_counts(articles, topics),
         "label_sources": [str(p) for p in label_sources],

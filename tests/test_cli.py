@@ -172,6 +172,17 @@ def test_evaluate_with_topics_the_model_does_not_know(invoke, own_model: Path, t
     assert "topics unknown to the model" in message and "energy" in message
 
 
+def test_train_with_a_fixed_prior_weight_says_so(invoke, tmp_path: Path) -> None:
+    result = invoke("train", "--out", tmp_path / "m", "--prior-weight", "0.25")
+    assert result.exit_code == 0, result.stderr
+    recipe = json.loads((tmp_path / "m" / "meta.json").read_text(encoding="utf-8"))["recipe"]
+    assert recipe["priors"] is True
+    assert recipe["prior_weight"] == 0.25 and recipe["prior_weight_choice"] == {}
+    assert "term-prior weight" not in result.stdout
+    result = invoke("train", "--out", tmp_path / "bad", "--prior-weight", "-1")
+    assert result.exit_code != 0 and not (tmp_path / "bad").exists()
+
+
 def test_train_with_topics_unknown_to_the_taxonomy(invoke, tmp_path: Path) -> None:
     labels = own_corpus(tmp_path / "own.jsonl")
     taxonomy = ROOT / "labels" / "taxonomy.toml"

@@ -75,6 +75,26 @@ def test_recipe_with_taxonomy_adds_priors_and_pseudo_articles() -> None:
     assert Recipe(taxonomy.ids, taxonomy, use_priors=False).prior_articles() == []
 
 
+def test_recipe_chooses_the_prior_weight_on_the_training_labels() -> None:
+    from classifier.labels import load_labelled_articles
+    from classifier.taxonomy import load_taxonomy
+
+    taxonomy = load_taxonomy()
+    seeds = load_labelled_articles(None, topics=taxonomy.ids)
+    # Without the term columns (weight 0) the seed labels are ranked much worse: the choice must see it.
+    recipe = Recipe(taxonomy.ids, taxonomy, prior_weight_grid=(0.0, 0.5))
+    pipeline = recipe.fit(seeds)
+    assert set(recipe.prior_weight_scores_) == {0.0, 0.5}
+    assert recipe.prior_weight_scores_[0.5] > recipe.prior_weight_scores_[0.0]
+    assert recipe.prior_weight_ == 0.5
+    assert pipeline.named_steps["features"].get_params()["terms__weight"] == 0.5
+
+    fixed = Recipe(taxonomy.ids, taxonomy, prior_weight=1.0)
+    pipeline = fixed.fit(seeds)
+    assert fixed.prior_weight_ == 1.0 and fixed.prior_weight_scores_ == {}
+    assert pipeline.named_steps["features"].get_params()["terms__weight"] == 1.0
+
+
 def test_check_trainable_needs_two_examples_per_topic() -> None:
     articles = corpus()
     articles[0].topics = ["rare"]

@@ -99,8 +99,8 @@ def test_compiled_model_keeps_the_tokenizers_hmm_setting() -> None:
     recipe = Recipe(["money", "sport"])
     make = recipe.pipeline
 
-    def with_hmm():  # noqa: ANN202 - a local factory
-        pipeline = make()
+    def with_hmm(prior_weight=None):  # noqa: ANN001, ANN202 - a local factory
+        pipeline = make(prior_weight)
         pipeline.named_steps["features"].transformer_list[0][1].tokenizer.hmm = True
         return pipeline
 
