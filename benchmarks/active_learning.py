@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import KFold
 
+from classifier.active import STRATEGIES as ACTIVE_STRATEGIES
 from classifier.active import rank, score_articles
 from classifier.article import Article
 from classifier.evaluate import compute_metrics
@@ -75,7 +76,9 @@ def folds_of(n: int, repeat: int) -> list[np.ndarray]:
     return [held for _, held in splitter.split(np.arange(n))]
 
 
-def run_fold(data_dir: str, repeat: int, fold: int) -> dict[str, list[list[list[str]]]]:
+def run_fold(
+    data_dir: str, repeat: int, fold: int, strategies: Sequence[str] = STRATEGIES
+) -> dict[str, list[list[list[str]]]]:
     """Learning curves of one fold: per strategy, the held-out predicted topics after every round."""
     recipe, seeds, dev = _setup(data_dir)
     held_idx = folds_of(len(dev), repeat)[fold]
@@ -85,7 +88,7 @@ def run_fold(data_dir: str, repeat: int, fold: int) -> dict[str, list[list[list[
     start = time.time()
     seed_only = recipe.fit(seeds)
     out: dict[str, list[list[list[str]]]] = {}
-    for strategy in STRATEGIES:
+    for strategy in strategies:
         labelled: list[Article] = []
         pipeline = seed_only
         predictions = []
@@ -105,23 +108,38 @@ def run_fold(data_dir: str, repeat: int, fold: int) -> dict[str, list[list[list[
     return out
 
 
-def run(data_dir: Path, repeats: int, first_repeat: int = 0, workers: int = 2) -> dict[str, Any]:
+def run(
+    data_dir: Path,
+    repeats: int,
+    first_repeat: int = 0,
+    workers: int = 2,
+    strategies: Sequence[str] = STRATEGIES,
+) -> dict[str, Any]:
+    """Run every fold of every repeat; per strategy, mean curves, areas and paired differences to random.
+
+    ``strategies`` must start with ``random``, the baseline the differences are taken to.
+    """
+    if not strategies or strategies[0] != "random":
+        raise ValueError("the strategies must start with random, the paired baseline")
+    strategies = tuple(strategies)
     recipe, _, dev = _setup(str(data_dir))
     topics = recipe.topics
     repeat_ids = list(range(first_repeat, first_repeat + repeats))
     jobs = [(r, f) for r in repeat_ids for f in range(FOLDS)]
     with ProcessPoolExecutor(max_workers=workers) as executor:
-        results = list(executor.map(run_fold, [str(data_dir)] * len(jobs), *zip(*jobs, strict=True)))
+        results = list(
+            executor.map(run_fold, [str(data_dir)] * len(jobs), *zip(*jobs, strict=True), [strategies] * len(jobs))
+        )
     by_job = dict(zip(jobs, results, strict=True))
     sizes = list(range(0, MAX_LABELS + 1, BATCH))
     # micro[strategy][repeat][round], over all 200 dev articles (held-out predictions of the 5 folds pooled).
-    micro: dict[str, list[list[float]]] = {s: [] for s in STRATEGIES}
-    macro: dict[str, list[list[float]]] = {s: [] for s in STRATEGIES}
+    micro: dict[str, list[list[float]]] = {s: [] for s in strategies}
+    macro: dict[str, list[list[float]]] = {s: [] for s in strategies}
     for r in repeat_ids:
         order = np.concatenate(folds_of(len(dev), r))
         gold = [dev[i].topics or [] for i in order]
         dummy_scores = np.zeros((len(dev), len(topics)))
-        for s in STRATEGIES:
+        for s in strategies:
             micro_curve, macro_curve = [], []
             for k in range(len(sizes)):
                 predicted = [p for f in range(FOLDS) for p in by_job[(r, f)][s][k]]
@@ -131,12 +149,12 @@ def run(data_dir: Path, repeats: int, first_repeat: int = 0, workers: int = 2) -
             micro[s].append(micro_curve)
             macro[s].append(macro_curve)
     summary: dict[str, Any] = {}
-    for s in STRATEGIES:
+    for s in strategies:
         entry: dict[str, Any] = {}
         for name, curves in (("micro_f1", micro[s]), ("macro_f1", macro[s])):
             arr = np.asarray(curves)
             area = arr.mean(axis=1)  # per repeat: mean over rounds
-            diff = area - np.asarray(micro[STRATEGIES[0]] if name == "micro_f1" else macro[STRATEGIES[0]]).mean(axis=1)
+            diff = area - np.asarray(micro["random"] if name == "micro_f1" else macro["random"]).mean(axis=1)
             entry[name] = arr.mean(axis=0).round(4).tolist()
             entry[f"{name}_std"] = arr.std(axis=0).round(4).tolist()
             entry[f"{name}_per_repeat"] = arr.round(4).tolist()
@@ -145,6 +163,7 @@ def run(data_dir: Path, repeats: int, first_repeat: int = 0, workers: int = 2) -
             entry[f"{name}_area_vs_random"] = diff.round(4).tolist()
         summary[s] = entry
     return {
+        "strategies": list(strategies),
         "sizes": sizes,
         "repeats": repeat_ids,
         "folds": FOLDS,
@@ -156,23 +175,22 @@ def run(data_dir: Path, repeats: int, first_repeat: int = 0, workers: int = 2) -
 
 
 def table(result: dict[str, Any], metric: str) -> str:
+    strategies = result["strategies"]
     lines = [
-        f"| labels added | {' | '.join(STRATEGIES)} |",
-        "|---:|" + "---:|" * len(STRATEGIES),
+        f"| labels added | {' | '.join(strategies)} |",
+        "|---:|" + "---:|" * len(strategies),
     ]
     for k, n in enumerate(result["sizes"]):
-        cells = [f"{result[s][metric][k]:.3f} ± {result[s][metric + '_std'][k]:.3f}" for s in STRATEGIES]
+        cells = [f"{result[s][metric][k]:.3f} ± {result[s][metric + '_std'][k]:.3f}" for s in strategies]
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     # Area under the curve: one number for "faster".
-    cells = [f"{result[s][metric + '_area']:.3f} ± {result[s][metric + '_area_std']:.3f}" for s in STRATEGIES]
+    cells = [f"{result[s][metric + '_area']:.3f} ± {result[s][metric + '_area_std']:.3f}" for s in strategies]
     lines.append("| **mean over rounds** | " + " | ".join(cells) + " |")
     cells = []
-    for s in STRATEGIES:
+    for s in strategies:
         d = np.asarray(result[s][metric + "_area_vs_random"])
         wins = int((d > 0).sum())
-        cells.append(
-            "–" if s == STRATEGIES[0] else f"{d.mean():+.3f} (min {d.min():+.3f}, {wins}/{len(d)} repeats > 0)"
-        )
+        cells.append("–" if s == "random" else f"{d.mean():+.3f} (min {d.min():+.3f}, {wins}/{len(d)} repeats > 0)")
     lines.append("| area − random, paired | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -184,9 +202,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--first-repeat", type=int, default=0, help="seed of the first fold partition")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--strategies",
+        nargs="+",
+        choices=ACTIVE_STRATEGIES,
+        default=list(STRATEGIES),
+        metavar="NAME",
+        help=f"strategies to run ({', '.join(ACTIVE_STRATEGIES)}); random, the paired baseline, is always run",
+    )
     args = parser.parse_args(argv)
+    strategies = ("random", *dict.fromkeys(s for s in args.strategies if s != "random"))
     start = time.time()
-    result = run(args.data_dir, args.repeats, args.first_repeat, args.workers)
+    result = run(args.data_dir, args.repeats, args.first_repeat, args.workers, strategies)
     result["seconds"] = round(time.time() - start)
     report = (
         f"# active_learning.py: micro-F1 / macro-F1 vs labels added\n\n"
