@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.model_selection import KFold
+from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.article import Article
 from classifier.evaluate import compute_metrics, cross_validate
@@ -150,13 +151,10 @@ def bootstrap_interval(
     It says how much the figure would move on another 200 articles like these: the sampling
     error of the dev set itself, which no fold shuffling shows.
     """
-    index = {t: j for j, t in enumerate(topics)}
-    n = len(gold)
-    G = np.zeros((n, len(topics)), dtype=bool)
-    P = np.zeros((n, len(topics)), dtype=bool)
-    for i, (g, p) in enumerate(zip(gold, predicted, strict=True)):
-        G[i, [index[t] for t in g]] = True
-        P[i, [index[t] for t in p]] = True
+    binariser = MultiLabelBinarizer(classes=list(topics))
+    G = binariser.fit_transform(gold).astype(bool)
+    P = binariser.transform(predicted).astype(bool)
+    n = len(G)
     tp, fp, fn = (G & P).sum(1), (~G & P).sum(1), (G & ~P).sum(1)
     rng = np.random.default_rng(0)
     values = []

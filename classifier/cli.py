@@ -264,7 +264,7 @@ def train(
     articles = load_labelled_articles(files, topics=None)
     topics = choose_topics(articles, tax, taxonomy_given=taxonomy is not None)
     if sys.stderr.isatty():
-        # One fit has no countable steps to show; say what is running so the wait is not silent.
+        # A fit has no countable steps to show; say what is running so the wait is not silent.
         typer.echo(f"training on {len(articles)} articles, {len(topics)} topics...", err=True)
     recipe = Recipe(topics, tax, prior_weight=prior_weight)
     pipeline, meta = train_model(articles, recipe, label_sources=files)

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import average_precision_score
+from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.article import Article
 from classifier.errors import ClassifierError
@@ -144,7 +146,7 @@ class Recipe:
         if self.prior_weight is not None:
             self.prior_weight_ = self.prior_weight
             return fit_with(self.prior_weight)
-        gold = _indicator([a.topics or [] for a in articles], self.topics)
+        gold = MultiLabelBinarizer(classes=self.topics).fit_transform([a.topics or [] for a in articles])
         best = None
         for weight in self.prior_weight_grid:
             pipeline = fit_with(weight)
@@ -157,19 +159,8 @@ class Recipe:
         return best[2]
 
 
-def _indicator(topic_lists: Sequence[Sequence[str]], topics: Sequence[str]) -> np.ndarray:
-    """0/1 matrix ``(n_articles, n_topics)`` of topic lists."""
-    index = {t: j for j, t in enumerate(topics)}
-    out = np.zeros((len(topic_lists), len(topics)), dtype=int)
-    for i, tags in enumerate(topic_lists):
-        out[i, [index[t] for t in tags if t in index]] = 1
-    return out
-
-
 def _micro_average_precision(gold: np.ndarray, scores: np.ndarray) -> float:
     """Average precision of all (article, topic) scores pooled, against the 0/1 ``gold`` matrix."""
-    from sklearn.metrics import average_precision_score
-
     if not gold.any():
         return 0.0
     return float(average_precision_score(gold.ravel(), scores.ravel()))
