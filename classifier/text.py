@@ -15,8 +15,6 @@ from collections.abc import Callable, Sequence
 # A token worth keeping has at least one CJK character, letter or digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _SPACES = re.compile(r"\s+")
-#: Function words left out of the word block: they carry no topic, and without this list the
-#: model learns them as weak "is a real article" signals against the term-list pseudo-articles.
 
 
 def normalise(text: str) -> str:

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.metrics import average_precision_score
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.article import Article
@@ -118,12 +120,12 @@ class Recipe:
         Thresholds and calibration are chosen on the real articles only: pseudo-articles are
         easy to score and would pull the thresholds their way.
 
-        When ``prior_weight`` is ``None`` the pipeline is fitted once per candidate weight and the
-        one whose out-of-fold scores rank the real articles' topics best (micro average
+        When ``prior_weight`` is ``None`` the classifier is fitted once per candidate weight and
+        the one whose out-of-fold scores rank the real articles' topics best (micro average
         precision, threshold-free) is kept. The hand-written terms matter most when labels are
         few; as labels accumulate the model should lean on them less, and this lets the training
         labels say when. The out-of-fold scores come from the classifier's own calibration folds,
-        so the choice costs one fit per candidate and never looks at held-out data.
+        so the choice costs one classifier fit per candidate and never looks at held-out data.
         """
         pseudo = self.prior_articles()
         training = list(articles) + pseudo
@@ -146,17 +148,30 @@ class Recipe:
         if self.prior_weight is not None:
             self.prior_weight_ = self.prior_weight
             return fit_with(self.prior_weight)
+        # The candidates differ only in the scale of the term-prior columns, which come last in
+        # the feature union: tokenise and fit the vectorisers once, rescale those columns.
+        prefix = self.pipeline(1.0)[:-1]
+        X = prefix.fit_transform(texts)
+        n_terms = len(self.term_groups() or {})
         gold = MultiLabelBinarizer(classes=self.topics).fit_transform([a.topics or [] for a in articles])
         best = None
         for weight in self.prior_weight_grid:
-            pipeline = fit_with(weight)
-            score = _micro_average_precision(gold, pipeline[-1].oof_scores_[: len(articles)])
+            scale = np.ones(X.shape[1])
+            scale[-n_terms:] = weight
+            classifier = self.pipeline(weight)[-1].fit(
+                sparse.csr_matrix(X.multiply(scale)),
+                tags,
+                sample_weight=weights,
+                calibrate_on=real if self.calibrate_on_real else None,
+            )
+            score = _micro_average_precision(gold, classifier.oof_scores_[: len(articles)])
             self.prior_weight_scores_[weight] = round(score, 4)
             if best is None or score > best[0]:
-                best = (score, weight, pipeline)
+                best = (score, weight, classifier)
         assert best is not None
         self.prior_weight_ = best[1]
-        return best[2]
+        prefix.set_params(features__terms__weight=best[1])
+        return Pipeline([*prefix.steps, ("classify", best[2])])
 
 
 def _micro_average_precision(gold: np.ndarray, scores: np.ndarray) -> float:

@@ -89,10 +89,13 @@ def test_recipe_chooses_the_prior_weight_on_the_training_labels() -> None:
     assert recipe.prior_weight_ == 0.5
     assert pipeline.named_steps["features"].get_params()["terms__weight"] == 0.5
 
-    fixed = Recipe(taxonomy.ids, taxonomy, prior_weight=1.0)
-    pipeline = fixed.fit(seeds)
-    assert fixed.prior_weight_ == 1.0 and fixed.prior_weight_scores_ == {}
-    assert pipeline.named_steps["features"].get_params()["terms__weight"] == 1.0
+    # The choice rescales shared features instead of refitting them: the same model as a fixed weight.
+    fixed = Recipe(taxonomy.ids, taxonomy, prior_weight=0.5)
+    same = fixed.fit(seeds)
+    assert fixed.prior_weight_ == 0.5 and fixed.prior_weight_scores_ == {}
+    texts = [a.full_text for a in seeds]
+    assert np.allclose(pipeline.predict_proba(texts), same.predict_proba(texts), rtol=0, atol=1e-12)
+    assert np.allclose(pipeline[-1].thresholds_, same[-1].thresholds_, rtol=0, atol=1e-9)
 
 
 def test_same_labels_give_the_same_model() -> None:
