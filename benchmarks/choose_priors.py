@@ -33,15 +33,7 @@ def title_sweep() -> None:
     print("| title repeats | micro_f1 | macro_f1 |")
     print("|---|---|---|")
     for repeats in (1, 2, 3, 4):
-        recipe = Recipe(taxonomy.ids, taxonomy)
-        make = recipe.pipeline
-
-        def pipeline(weight=None, make=make, repeats=repeats):  # noqa: ANN001, ANN202 - a local factory
-            built = make(weight)
-            built.set_params(normalise__title_repeats=repeats)
-            return built
-
-        recipe.pipeline = pipeline  # type: ignore[method-assign]
+        recipe = Recipe(taxonomy.ids, taxonomy, pipeline_params={"normalise__title_repeats": repeats})
         reports = [cross_validate(seeds, recipe, folds=5, random_state=seed) for seed in range(5)]
         micro = np.mean([r["micro_f1"] for r in reports])
         macro = np.mean([r["macro_f1"] for r in reports])

@@ -109,16 +109,11 @@ def baseline_train(labels: str, out: str) -> None:
 
     articles = load_labelled_articles([Path(labels)], topics=None)
     taxonomy = load_taxonomy()
-    recipe = Recipe(choose_topics(articles, taxonomy, taxonomy_given=False), taxonomy)
-    pipeline_factory = recipe.pipeline
-
-    def plain_pipeline() -> object:
-        pipeline = pipeline_factory()
-        words = pipeline.named_steps["features"].transformer_list[0][1]
-        words.tokenizer = PlainJieba(hmm=words.tokenizer.hmm)
-        return pipeline
-
-    recipe.pipeline = plain_pipeline  # type: ignore[method-assign]
+    recipe = Recipe(
+        choose_topics(articles, taxonomy, taxonomy_given=False),
+        taxonomy,
+        pipeline_params={"features__words__tokenizer": PlainJieba(hmm=False)},
+    )
     joblib.dump(recipe.fit(articles), Path(out) / "model.joblib")
 
 

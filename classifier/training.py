@@ -6,7 +6,7 @@ import hashlib
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,9 @@ class Recipe:
         ``prior_weight_grid`` by cross-validation on the training labels (see :meth:`fit`).
     prior_weight_grid : tuple of float
         The candidates when ``prior_weight`` is ``None``.
+    pipeline_params : dict
+        ``set_params`` applied to every pipeline the recipe builds (e.g.
+        ``{"normalise__title_repeats": 2}``), for experiments with one setting changed.
 
     Attributes
     ----------
@@ -71,6 +74,7 @@ class Recipe:
     # The grid of benchmarks/choose_priors.py (seed-label CV chose 0.5 among these).
     prior_weight_grid: tuple[float, ...] = (0.25, 0.5, 1.0)
     pseudo_weight: float = 1.0
+    pipeline_params: dict[str, Any] = field(default_factory=dict)
     calibrate_on_real: bool = True
     seed: int = 0
 
@@ -97,7 +101,8 @@ class Recipe:
         weight = prior_weight if prior_weight is not None else self.prior_weight
         if weight is None:
             weight = self.prior_weight_grid[0]
-        return build_pipeline(topics=self.topics, term_groups=self.term_groups(), prior_weight=weight)
+        pipeline = build_pipeline(topics=self.topics, term_groups=self.term_groups(), prior_weight=weight)
+        return pipeline.set_params(**self.pipeline_params)
 
     def prior_articles(self) -> list[Article]:
         """The pseudo-articles drawn from the term lists (none when priors are off)."""

@@ -94,17 +94,10 @@ def test_compiled_model_equals_the_pipeline_bit_for_bit(model_dir: Path) -> None
 def test_compiled_model_keeps_the_tokenizers_hmm_setting() -> None:
     """A model cut with jieba's HMM on (as models before the switch were) compiles to the same rows."""
     from classifier.tagger import compile_model
+    from classifier.text import JiebaTokenizer
     from classifier.training import Recipe
 
-    recipe = Recipe(["money", "sport"])
-    make = recipe.pipeline
-
-    def with_hmm(prior_weight=None):  # noqa: ANN001, ANN202 - a local factory
-        pipeline = make(prior_weight)
-        pipeline.named_steps["features"].transformer_list[0][1].tokenizer.hmm = True
-        return pipeline
-
-    recipe.pipeline = with_hmm  # type: ignore[method-assign]
+    recipe = Recipe(["money", "sport"], pipeline_params={"features__words__tokenizer": JiebaTokenizer(hmm=True)})
     corpus = [Article(f"s{i}", "", t, ["sport"]) for i, t in enumerate(SPORT)]
     corpus += [Article(f"m{i}", "", t, ["money"]) for i, t in enumerate(MONEY)]
     corpus.append(Article("hmm", "", "锦波生物研发重组胶原蛋白", ["money"]))  # puts HMM's "锦波" in the vocabulary
@@ -113,6 +106,7 @@ def test_compiled_model_keeps_the_tokenizers_hmm_setting() -> None:
     assert compiled is not None
     # Words jieba's HMM joins but its dictionary alone splits, so the setting changes the tokens.
     texts = ["\n锦波生物研发重组胶原蛋白，足球联赛开赛", "\n央行下调存款准备金率"]
+    assert JiebaTokenizer(hmm=True)(texts[0]) != JiebaTokenizer(hmm=False)(texts[0])
     features = pipeline[:-1].transform(texts).tocsr()
     for i, text in enumerate(texts):
         indices, data = compiled.row(text)
