@@ -150,8 +150,8 @@ def suggest(
     Returns
     -------
     list of dict
-        ``rank``, ``id``, ``title``, ``text`` (and ``date`` when known), ``topics`` (the model's
-        guess), ``scores`` per topic, ``uncertainty`` and a readable ``reason``.
+        ``rank``, ``id``, ``title``, ``text`` (and ``date`` when known), ``model_topics`` (the
+        model's guess), ``scores`` per topic, ``uncertainty`` and a readable ``reason``.
     """
     pool = [a for a in articles if a.id not in exclude]
     if not pool:
@@ -167,7 +167,8 @@ def suggest(
         record: dict[str, Any] = {"rank": position, "id": article.id, "title": article.title, "text": article.text}
         if "date" in article.extra:
             record["date"] = article.extra["date"]
-        record["topics"] = [t for t, s, c in zip(topics, scores[i], thresholds, strict=True) if s >= c]
+        # Not "topics": that is the label field, and a model's guess must never pass for a label.
+        record["model_topics"] = [t for t, s, c in zip(topics, scores[i], thresholds, strict=True) if s >= c]
         record["scores"] = {t: round(float(s), 4) for t, s in zip(topics, scores[i], strict=True)}
         record["uncertainty"] = round(float(value[i]), 4)
         record["reason"] = reason(scores[i], thresholds, topics) if strategy != "random" else "random sample"

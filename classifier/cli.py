@@ -61,6 +61,9 @@ def friendly_errors(command: F) -> F:
             # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
             sys.stderr.close()
             raise typer.Exit(0) from None
+        except OSError as error:
+            # A file we could not write or read (no space, a directory in the way, permissions).
+            fail(f"{error.filename or 'I/O'}: {error.strerror or error}")
 
     return wrapper  # type: ignore[return-value]
 

@@ -294,7 +294,7 @@ def suggest(
     if style == OutFormat.table:
         lines: Any = [f"{'rank':>4}  {'id':<20} {'model topics':<36} {'reason':<52} title"]
         lines += [
-            f"{r['rank']:>4}  {r['id']:<20} {','.join(r['topics']) or '-':<36} {r['reason']:<52} {r['title'][:24]}"
+            f"{r['rank']:>4}  {r['id']:<20} {','.join(r['model_topics']) or '-':<36} {r['reason']:<52} {r['title'][:24]}"
             for r in picks
         ]
     else:

@@ -55,8 +55,15 @@ def _report(
     return {"models": names, "n_articles": len(gold), "metrics": metrics, "changed": changed}
 
 
+def _check_distinct(a: LoadedModel, b: LoadedModel) -> None:
+    # Results are keyed by version name: two models of one name would collapse into one.
+    if a.path.name == b.path.name:
+        raise ClassifierError(f"both models are named {a.path.name}; compare two different versions")
+
+
 def compare_on_test(a: LoadedModel, b: LoadedModel, articles: Sequence[Article]) -> dict[str, Any]:
     """Both models on the same labelled articles."""
+    _check_distinct(a, b)
     texts = [x.full_text for x in articles]
     predictions = {m.path.name: scores_and_topics(m.pipeline, texts) for m in (a, b)}
     report = _report(articles, predictions, {m.path.name: m.topics for m in (a, b)})
@@ -122,6 +129,7 @@ def compare_by_cv(
     random_state: int = 0,
 ) -> dict[str, Any]:
     """Refit each model's recipe per fold on its own labels minus the fold; score the fold with both."""
+    _check_distinct(a, b)
     from classifier.taxonomy import load_taxonomy
     from classifier.training import Recipe
 

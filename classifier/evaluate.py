@@ -9,6 +9,7 @@ import numpy as np
 from sklearn.model_selection import KFold
 
 from classifier.article import Article
+from classifier.errors import ClassifierError
 
 
 def compute_metrics(
@@ -104,7 +105,10 @@ def cross_validate(
     splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
     for train, held in splitter.split(np.arange(len(articles))):
         training = [articles[i] for i in train] + list(extra_training)
-        pipeline = recipe.fit(training)
+        try:
+            pipeline = recipe.fit(training)
+        except ValueError as error:  # e.g. a training fold with one example of a rare topic
+            raise ClassifierError(f"cannot cross-validate with {folds} folds: {error}") from None
         fold_scores, fold_topics = scores_and_topics(pipeline, [articles[i].full_text for i in held])
         scores[held] = fold_scores
         for i, tags in zip(held, fold_topics, strict=True):

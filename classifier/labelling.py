@@ -202,8 +202,16 @@ class LabelStore:
         """Append one line and fsync it: after this returns, the decision survives a crash."""
         self.journal_path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with self.journal_path.open("a", encoding="utf-8") as out:
-            out.write(line)
+        with self.journal_path.open("a+b") as out:
+            out.seek(0, os.SEEK_END)
+            if out.tell() > 0:
+                out.seek(-1, os.SEEK_END)
+                if out.read(1) != b"\n":
+                    # A crash mid-write left a torn last line, a decision never confirmed: cut it
+                    # off, or this entry would be glued to it and lost.
+                    out.seek(0)
+                    out.truncate(out.read().rfind(b"\n") + 1)
+            out.write(line.encode("utf-8"))
             out.flush()
             os.fsync(out.fileno())
 

@@ -65,3 +65,10 @@ def test_compare_unknown_model_is_one_line(invoke, two_models) -> None:
     a, _, _ = two_models
     result = invoke("models", "compare", a, "no-such-version")
     assert result.exit_code == 1 and "no such model" in result.stderr
+
+
+def test_compare_a_model_with_itself_is_one_line(invoke, two_models, tmp_path: Path) -> None:
+    a, _, test = two_models
+    result = invoke("models", "compare", a, a, "--test", test)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: both models are named")

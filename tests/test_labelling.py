@@ -102,3 +102,22 @@ def test_label_file_without_journal_is_not_overwritten(store_path: Path) -> None
     write_jsonl(store_path, [{"id": "x", "text": "正文", "topics": []}])
     with pytest.raises(ClassifierError, match="no journal"):
         open_store(store_path)
+
+
+def test_a_torn_journal_line_loses_nothing_after_it(invoke, store_path: Path, tmp_path: Path) -> None:
+    pool = write_jsonl(tmp_path / "pool.jsonl", POOL)
+    assert invoke("label", "add", "p1", "--topics", "energy", "--from", pool, "--out", store_path).exit_code == 0
+    journal = store_path.parent / "journal" / store_path.name
+    with journal.open("a", encoding="utf-8") as out:
+        out.write('{"id": "p2", "topi')  # a crash in the middle of a write
+    for topics in ("culture", "none"):  # two decisions after the crash
+        result = invoke("label", "add", "p2", "--topics", topics, "--from", pool, "--out", store_path)
+        assert result.exit_code == 0, result.stderr
+    assert {r["id"]: r["topics"] for r in lines(store_path)} == {"p1": ["energy"], "p2": []}
+
+
+def test_an_unwritable_output_is_a_one_line_error(invoke, tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("", encoding="utf-8")
+    result = invoke("label", "export", "--output", tmp_path / "afile" / "out.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr

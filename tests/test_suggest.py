@@ -53,7 +53,8 @@ def test_suggest_writes_a_label_source_without_labelled_articles(invoke, tmp_pat
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["rank"] for r in records] == [1, 2, 3]
     assert "a0" not in {r["id"] for r in records}  # labelled already
-    assert {"id", "title", "text", "scores", "topics", "reason", "uncertainty"} <= set(records[0])
+    assert {"id", "title", "text", "scores", "model_topics", "reason", "uncertainty"} <= set(records[0])
+    assert "topics" not in records[0]  # the model's guess is not written where a label would be read
     assert [a.id for a in read_articles([out])] == [r["id"] for r in records]  # usable by `classifier label`
     result = invoke("suggest", pool, "--strategy", "diverse", "--format", "table", "--label-file", labels / "n.jsonl")
     assert result.exit_code == 0 and result.stdout.startswith("rank")
