@@ -21,7 +21,7 @@ Run::
 
     python benchmarks/active_learning.py                     # 5 repeats, about 22 minutes on 2 cores
     python benchmarks/active_learning.py --repeats 1         # quicker
-    python benchmarks/active_learning.py --first-repeat 100  # other partitions (e.g. for choosing a strategy)
+    python benchmarks/active_learning.py --first-repeat 100  # other partitions of the same articles
     python benchmarks/active_learning.py --data-dir /path/to/xwlb --out-dir /tmp/results
 
 Results go to ``<out-dir>/active_learning.md`` and ``active_learning.json``.
