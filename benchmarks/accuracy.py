@@ -33,13 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import few_label  # noqa: E402
 import thucnews  # noqa: E402
 
-from classifier.evaluate import cross_validate, evaluate_pipeline  # noqa: E402
-from classifier.labels import load_labelled_articles  # noqa: E402
-from classifier.reader import read_jsonl  # noqa: E402
-from classifier.store import load_model  # noqa: E402
+from classifier.evaluation.evaluate import cross_validate, evaluate_pipeline  # noqa: E402
+from classifier.locations import seed_labels_file, shared_data_dir  # noqa: E402
+from classifier.model.store import load_model  # noqa: E402
+from classifier.reading.labels import load_labelled_articles  # noqa: E402
+from classifier.reading.reader import read_jsonl  # noqa: E402
 from classifier.taxonomy import load_taxonomy  # noqa: E402
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+SHARED = shared_data_dir()
 
 
 def thucnews_rows() -> list[list[str]]:
@@ -70,7 +71,7 @@ def thucnews_rows() -> list[list[str]]:
 def xwlb_rows() -> list[list[str]]:
     """The default model on dev, CV with new labels, and the learning curve."""
     taxonomy = load_taxonomy()
-    seeds = load_labelled_articles(None, topics=taxonomy.ids)
+    seeds = load_labelled_articles([seed_labels_file()], topics=taxonomy.ids)
     dev = list(read_jsonl(SHARED / "xwlb" / "dev.jsonl"))
     model = load_model()
     cold = evaluate_pipeline(model.pipeline, dev)

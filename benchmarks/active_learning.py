@@ -5,7 +5,7 @@ splits it into 5 folds with a seeded shuffle. For every fold, the other 160 arti
 (labels hidden until an article is "labelled") and the fold's 40 are held out, only ever scored.
 The 50 seed labels are always in training. Starting from the seeds alone, each strategy adds 10
 pool articles a round, chosen by the model of the previous round, up to 80, retraining after every
-round with the default recipe (:class:`classifier.training.Recipe`). The held-out predictions of
+round with the default recipe (:class:`classifier.model.training.Recipe`). The held-out predictions of
 the 5 folds are pooled, so micro-F1 and macro-F1 after every round are over all 200 dev articles,
 each scored by a model that never saw its label.
 
@@ -15,7 +15,7 @@ area (mean over rounds) with the spread (standard deviation over repeats), and t
 difference of each strategy's area to ``random`` within the same repeat.
 
 Strategies: ``random`` (the baseline), ``uncertainty`` and ``diverse`` from
-:mod:`classifier.active`, the same code as ``classifier suggest``.
+:mod:`classifier.labelling.suggest`, the same code as ``classifier suggest``.
 
 Run::
 
@@ -42,18 +42,19 @@ from typing import Any
 import numpy as np
 from sklearn.model_selection import KFold
 
-from classifier.active import STRATEGIES as ACTIVE_STRATEGIES
-from classifier.active import rank, score_articles
 from classifier.article import Article
-from classifier.evaluate import compute_metrics
-from classifier.labels import load_labelled_articles
-from classifier.model import scores_and_topics
-from classifier.reader import read_jsonl
+from classifier.labelling.suggest import STRATEGIES as ACTIVE_STRATEGIES
+from classifier.labelling.suggest import rank, score_articles
+from classifier.locations import seed_labels_file, shared_data_dir
+from classifier.metrics import compute_metrics
+from classifier.model.estimator import scores_and_topics
+from classifier.model.training import Recipe
+from classifier.reading.labels import load_labelled_articles
+from classifier.reading.reader import read_jsonl
 from classifier.taxonomy import load_taxonomy
-from classifier.training import Recipe
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "xwlb"
+DEFAULT_DATA_DIR = shared_data_dir() / "xwlb"
 DEFAULT_OUT_DIR = REPO / "benchmarks" / "results"
 FOLDS = 5
 BATCH = 10
@@ -65,7 +66,7 @@ STRATEGIES = ("random", "uncertainty", "diverse")
 def _setup(data_dir: str) -> tuple[Recipe, list[Article], list[Article]]:
     taxonomy = load_taxonomy()
     recipe = Recipe(taxonomy.ids, taxonomy)
-    seeds = load_labelled_articles(None, topics=taxonomy.ids)
+    seeds = load_labelled_articles([seed_labels_file()], topics=taxonomy.ids)
     dev = list(read_jsonl(Path(data_dir) / "dev.jsonl"))
     return recipe, seeds, dev
 
@@ -86,7 +87,7 @@ def run_fold(
     pool = [a for i, a in enumerate(dev) if i not in held_set]
     held_texts = [dev[i].full_text for i in held_idx]
     start = time.time()
-    seed_only = recipe.fit(seeds)
+    seed_only = recipe.fit(seeds).pipeline
     out: dict[str, list[list[list[str]]]] = {}
     for strategy in strategies:
         labelled: list[Article] = []
@@ -102,7 +103,7 @@ def run_fold(
             seed = (repeat * FOLDS + fold) * 1000 + len(labelled)
             picks = rank(scores, pipeline[-1].thresholds_, features, BATCH, strategy, seed=seed)
             labelled += [rest[i] for i in picks]
-            pipeline = recipe.fit(seeds + labelled)
+            pipeline = recipe.fit(seeds + labelled).pipeline
         out[strategy] = predictions
     print(f"repeat {repeat} fold {fold + 1}/{FOLDS} done ({time.time() - start:.0f} s)", file=sys.stderr)
     return out

@@ -4,7 +4,7 @@ For each setting of (pseudo-articles per topic, pseudo-articles for the empty se
 weight), 5-fold cross-validation over the hand-labelled seed articles, repeated with three fold
 shufflings; prints mean micro- and macro-F1. ``--title-repeats`` sweeps the headline weight of
 ``TextNormaliser`` instead (five shufflings). No dev or benchmark labels are read, so the chosen
-defaults in ``classifier.training.Recipe`` are not tuned on the data we report on.
+defaults in ``classifier.model.training.Recipe`` are not tuned on the data we report on.
 
 Run: ``python benchmarks/choose_priors.py`` (about 5 minutes on 2 cores).
 """
@@ -16,10 +16,11 @@ import itertools
 
 import numpy as np
 
-from classifier.evaluate import cross_validate
-from classifier.labels import load_labelled_articles
+from classifier.evaluation.evaluate import cross_validate
+from classifier.locations import seed_labels_file
+from classifier.model.training import Recipe
+from classifier.reading.labels import load_labelled_articles
 from classifier.taxonomy import load_taxonomy
-from classifier.training import Recipe
 
 DOC_COUNTS = [(5, 20), (10, 40), (20, 80), (40, 160)]
 WEIGHTS = [0.25, 0.5, 1.0]
@@ -29,7 +30,7 @@ REPEATS = 3
 def title_sweep() -> None:
     """Micro/macro-F1 of the default recipe with the headline counted 1 to 4 times."""
     taxonomy = load_taxonomy()
-    seeds = load_labelled_articles(None, topics=taxonomy.ids)
+    seeds = load_labelled_articles([seed_labels_file()], topics=taxonomy.ids)
     print("| title repeats | micro_f1 | macro_f1 |")
     print("|---|---|---|")
     for repeats in (1, 2, 3, 4):
@@ -47,7 +48,7 @@ def main() -> None:
         title_sweep()
         return
     taxonomy = load_taxonomy()
-    seeds = load_labelled_articles(None, topics=taxonomy.ids)
+    seeds = load_labelled_articles([seed_labels_file()], topics=taxonomy.ids)
     print("| per topic | empty set | weight | micro_f1 | macro_f1 |")
     print("|---|---|---|---|---|")
     for (per_topic, none_docs), weight in itertools.product(DOC_COUNTS, WEIGHTS):

@@ -6,7 +6,7 @@ the taxonomy term lists) against the plain baseline (TF-IDF + linear model on th
 
 1. Cold start: trained on the seed labels only, scored on the whole dev set.
 2. With new labels: 5-fold cross-validation over dev, each training fold = seeds + 160 dev
-   labels, scoring the held-out 40 (``classifier.evaluate.cross_validate``).
+   labels, scoring the held-out 40 (``classifier.evaluation.evaluate.cross_validate``).
 3. Learning curve: seeds + the first N of each training fold's 160 dev articles (a seeded
    shuffle, nested in N), micro/macro-F1 of the pooled out-of-fold predictions; N=0 is the
    cold start and N=160 is table 2. The middle points are averaged over several shuffles.
@@ -39,19 +39,20 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import KFold
 from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.article import Article
-from classifier.evaluate import compute_metrics, cross_validate
-from classifier.labels import load_labelled_articles
-from classifier.model import scores_and_topics
-from classifier.reader import read_jsonl
+from classifier.evaluation.evaluate import Fold, cross_validate, out_of_fold
+from classifier.locations import seed_labels_file, shared_data_dir
+from classifier.metrics import compute_metrics
+from classifier.model.estimator import scores_and_topics
+from classifier.model.training import Recipe
+from classifier.reading.labels import load_labelled_articles
+from classifier.reading.reader import read_jsonl
 from classifier.taxonomy import Taxonomy, load_taxonomy
-from classifier.training import Recipe
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "xwlb"
+DEFAULT_DATA_DIR = shared_data_dir() / "xwlb"
 DEFAULT_OUT_DIR = REPO / "benchmarks" / "results"
 FOLDS = 5
 RANDOM_STATE = 0
@@ -113,7 +114,7 @@ def cold_start(
     """
     reports, outputs = {}, {}
     for name, recipe in recipes(tax).items():
-        report, scores, predicted = score(recipe.fit(seeds), dev, tax.ids)
+        report, scores, predicted = score(recipe.fit(seeds).pipeline, dev, tax.ids)
         reports[name], outputs[name] = report, (scores, predicted)
     return reports, outputs
 
@@ -130,16 +131,8 @@ def cv_report(
     recipe: Recipe, seeds: Sequence[Article], dev: Sequence[Article], random_state: int = RANDOM_STATE
 ) -> dict[str, Any]:
     """Table 2 for one recipe and fold shuffling, plus ``chosen_prior_weights``: each fold model's weight."""
-    chosen: list[float | None] = []
-    report = cross_validate(
-        dev,
-        recipe,
-        folds=FOLDS,
-        random_state=random_state,
-        extra_training=seeds,
-        on_fold=lambda: chosen.append(getattr(recipe, "prior_weight_", None)),
-    )
-    report["chosen_prior_weights"] = chosen
+    report = cross_validate(dev, recipe, folds=FOLDS, random_state=random_state, extra_training=seeds)
+    report["chosen_prior_weights"] = report.pop("prior_weights")
     return report
 
 
@@ -179,18 +172,15 @@ def pooled_out_of_fold(
     order, in front of the seeds, exactly as ``cross_validate`` does, so that ``n_new`` = the
     whole training fold reproduces it.
     """
-    topics = recipe.topics
-    scores = np.zeros((len(dev), len(topics)))
-    predicted: list[list[str]] = [[] for _ in dev]
-    splitter = KFold(n_splits=FOLDS, shuffle=True, random_state=RANDOM_STATE)
-    for fold, (train, held) in enumerate(splitter.split(np.arange(len(dev)))):
-        order = np.random.default_rng([shuffle_seed, fold]).permutation(train)
+
+    def fit(fold: Fold) -> Any:
+        order = np.random.default_rng([shuffle_seed, fold.number]).permutation(fold.train)
         chosen = sorted(int(i) for i in order[:n_new])
-        pipeline = recipe.fit([dev[i] for i in chosen] + list(seeds))
-        fold_scores, fold_predicted = scores_and_topics(pipeline, [dev[i].full_text for i in held])
-        scores[held] = fold_scores
-        for i, tags in zip(held, fold_predicted, strict=True):
-            predicted[i] = tags
+        return recipe.fit([dev[i] for i in chosen] + list(seeds))
+
+    topics = recipe.topics
+    result = out_of_fold(dev, topics, fit, folds=FOLDS, random_state=RANDOM_STATE)
+    predicted, scores = result.predicted, result.scores
     return compute_metrics([a.topics or [] for a in dev], predicted, scores, topics), predicted
 
 
@@ -307,7 +297,7 @@ def ablation(
     }
     reports = {"plain": cold["plain"]}
     for name, recipe in variants.items():
-        reports[name] = score(recipe.fit(seeds), dev, tax.ids)[0]
+        reports[name] = score(recipe.fit(seeds).pipeline, dev, tax.ids)[0]
     reports["both (default)"] = cold["ours"]
     order = ["plain", "term-prior features only", "pseudo-articles only", "both (default)", "both, no `none` terms"]
     return {name: reports[name] for name in order}
@@ -431,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     repeats = 1 if args.quick else 3
 
     tax = load_taxonomy()
-    seeds = load_labelled_articles(None, topics=tax.ids)
+    seeds = load_labelled_articles([seed_labels_file()], topics=tax.ids)
     dev = list(read_jsonl(dev_file))
     n_none = sum(1 for a in dev if not a.topics)
     print(f"{len(seeds)} seed labels, {len(dev)} dev articles ({n_none} with no topic)\n", flush=True)

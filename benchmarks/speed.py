@@ -35,8 +35,10 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from classifier.locations import shared_data_dir
+
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO.parent / "shared" / "data"
+DATA = shared_data_dir()
 POOL = DATA / "xwlb" / "pool.jsonl"
 THUCNEWS = DATA / "thucnews" / "train.jsonl"
 CLI = [sys.executable, "-m", "classifier"]
@@ -67,8 +69,8 @@ def baseline_tag(paths: Sequence[str], model: str | None) -> None:
 
     import numpy as np
 
-    from classifier.reader import read_articles
-    from classifier.store import load_model
+    from classifier.model.store import load_model
+    from classifier.reading.reader import read_articles
 
     pipeline = load_model(model).pipeline
     words = pipeline.named_steps["features"].transformer_list[0][1]
@@ -103,18 +105,11 @@ def baseline_train(labels: str, out: str) -> None:
     """Fit the same recipe as `classifier train`, with the jieba tokenizer."""
     import joblib
 
-    from classifier.labels import load_labelled_articles
-    from classifier.taxonomy import load_taxonomy
-    from classifier.training import Recipe, choose_topics
+    from classifier.model.training import load_training
 
-    articles = load_labelled_articles([Path(labels)], topics=None)
-    taxonomy = load_taxonomy()
-    recipe = Recipe(
-        choose_topics(articles, taxonomy, taxonomy_given=False),
-        taxonomy,
-        pipeline_params={"features__words__tokenizer": PlainJieba(hmm=False)},
-    )
-    joblib.dump(recipe.fit(articles), Path(out) / "model.joblib")
+    articles, recipe, _ = load_training([Path(labels)], own_topics=True)
+    recipe.pipeline_params = {"features__words__tokenizer": PlainJieba(hmm=False)}
+    joblib.dump(recipe.fit(articles).pipeline, Path(out) / "model.joblib")
 
 
 # --- measuring ---------------------------------------------------------------------------

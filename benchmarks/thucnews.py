@@ -5,11 +5,11 @@ What it measures
 Top-1 accuracy on ``test.jsonl`` (10,000 headlines, ten single-label classes) after training on
 ``train.jsonl`` (10,000 headlines), and the wall-clock seconds of training, for
 
-* ``classifier.model.build_pipeline()`` -- the project's default recipe; top-1 is the argmax of
+* ``classifier.model.estimator.build_pipeline()`` -- the project's default recipe; top-1 is the argmax of
   ``predict_proba`` (the per-topic thresholds are not used);
 * fastText supervised, once on characters separated by spaces and once on jieba words.
 
-Both systems see the same normalised text (``classifier.features.normalise``). fastText's
+Both systems see the same normalised text (``classifier.model.text.normalise``). fastText's
 training files are written to a temporary directory that is removed afterwards. fastText is a
 benchmark-only dependency: ``pip install fasttext-numpy2-wheel``.
 
@@ -32,10 +32,11 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier.features import normalise
+from classifier.locations import shared_data_dir
+from classifier.model.text import normalise
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO.parent / "shared" / "data" / "thucnews"
+DEFAULT_DATA_DIR = shared_data_dir() / "thucnews"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def accuracy(predicted: Sequence[str], gold: Sequence[str]) -> float:
 
 def run_recipe(train: Split, test: Split) -> Result:
     """Fit ``build_pipeline()`` on the training split and score top-1 on the test split."""
-    from classifier.model import build_pipeline
+    from classifier.model.estimator import build_pipeline
 
     pipeline = build_pipeline()
     start = time.perf_counter()

@@ -1,3 +1,5 @@
+"""`python -m classifier`: the command line."""
+
 from classifier.cli import main
 
 main()

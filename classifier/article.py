@@ -1,7 +1,9 @@
-"""The article record every module passes around."""
+"""The article record every module passes around, and counts of its topics."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,3 +59,11 @@ class Article:
             topics=list(topics) if topics is not None else None,
             extra=extra,
         )
+
+
+def topic_counts(articles: Sequence[Article], topics: Sequence[str]) -> dict[str, int]:
+    """Articles per topic, in ``topics`` order, plus ``(none)`` for the articles with the empty set."""
+    counts = Counter(t for a in articles for t in a.topics or [])
+    out = {t: counts.get(t, 0) for t in topics}
+    out["(none)"] = sum(1 for a in articles if not a.topics)
+    return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classifier.errors import ClassifierError
-from classifier.paths import TAXONOMY_FILE
+from classifier.locations import taxonomy_file
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     ClassifierError
         When the file is missing, not TOML, or a topic lacks an ``id``.
     """
-    path = Path(path or TAXONOMY_FILE)
+    path = Path(path or taxonomy_file())
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -1,0 +1,156 @@
+"""What every command shares: the one vocabulary of options, output formats, writing output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from classifier.errors import ClassifierError
+
+
+class Format(StrEnum):
+    """Output formats; each command accepts the subset its help names."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    markdown = "markdown"
+
+
+# --- the options every command spells the same way ------------------------------------------
+
+PathsArg = Annotated[list[str], typer.Argument(help="Files (.txt one article, .jsonl one a line), directories, or -.")]
+ModelOpt = Annotated[
+    Path | None, typer.Option("--model", "-m", help="Model directory or version; default: the store's default.")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file (atomically: all or nothing); default: stdout."),
+]
+FormatOpt = Annotated[
+    Format | None, typer.Option("--format", "-f", help="Output format; default: table on a terminal, else JSON lines.")
+]
+TopOpt = Annotated[int | None, typer.Option("--top", "-k", min=1, help="At most K topics per article.")]
+FoldsOpt = Annotated[int, typer.Option("--folds", min=2, help="Folds of the cross-validation.")]
+LabelsOpt = Annotated[
+    list[Path] | None, typer.Option("--labels", "-l", help="Label file or directory (repeatable); default: labels/.")
+]
+LabelStoreOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--label-store",
+        help="The label file new decisions go to (its journal in journal/ beside it); default: labels/new_labels.jsonl.",
+    ),
+]
+TaxonomyOpt = Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy TOML; default: labels/taxonomy.toml.")]
+OwnTopicsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--own-topics", help="Train on the topics the labels use (no taxonomy term lists), not the taxonomy's."
+    ),
+]
+TestOpt = Annotated[Path | None, typer.Option("--test", "-t", help="A labelled JSONL to score on.")]
+AnnotatorOpt = Annotated[str | None, typer.Option("--annotator", "-a", help="Who is labelling; default: $USER.")]
+
+
+def choose_format(given: Format | None, allowed: Iterable[Format], output: Path | None) -> Format:
+    """The format to write: the one asked for (refused if the command has no such format), else
+    a table on a terminal and JSON lines (or the command's first machine format) otherwise."""
+    allowed = list(allowed)
+    if given is not None:
+        if given not in allowed:
+            raise ClassifierError(f"--format {given.value}: choose one of {', '.join(f.value for f in allowed)}")
+        return given
+    if output is None and stdout_is_terminal() and Format.table in allowed:
+        return Format.table
+    return Format.jsonl if Format.jsonl in allowed else next(f for f in allowed if f != Format.table)
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def write_lines(lines: Iterable[str], output: Path | None) -> None:
+    """Write lines to stdout as they come, or to ``output`` atomically (all or nothing)."""
+    if output is None:
+        for line in lines:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        return
+    from classifier.files import atomic_writer
+
+    with atomic_writer(output) as out:
+        for line in lines:
+            out.write(line + "\n")
+
+
+def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """One compact JSON object a line (UTF-8 kept readable)."""
+    return (json.dumps(r, ensure_ascii=False) for r in records)
+
+
+def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The lines of ``json.dumps(list(records), indent=2)``, one record at a time (held back one, for its comma)."""
+    previous = None
+    for record in records:
+        yield "[" if previous is None else previous + ","
+        previous = "  " + json.dumps(record, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    if previous is None:
+        yield "[]"
+    else:
+        yield previous
+        yield "]"
+
+
+def json_document(value: Any) -> str:
+    """A whole JSON document, indented for people."""
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+def echo(message: str) -> None:
+    typer.echo(message)
+
+
+def note(message: str) -> None:
+    """A line for the person at the terminal (stderr), kept out of piped output."""
+    typer.echo(message, err=True)
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit ``code``."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def report_errors(run: Any) -> Any:
+    """Run a command; turn expected failures into one line on stderr and a non-zero exit, never a traceback."""
+    try:
+        return run()
+    except ClassifierError as error:
+        fail(str(error))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
+        sys.stderr.close()
+        raise typer.Exit(0) from None
+    except OSError as error:
+        # A file we could not write or read (no space, a directory in the way, permissions).
+        fail(f"{error.filename or 'I/O'}: {error.strerror or error}")
+
+
+def one_line_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    """``warnings.showwarning`` for the CLI: ``warning: message`` on one line of stderr."""
+    typer.echo(f"warning: {message}", err=True)

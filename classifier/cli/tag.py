@@ -1,0 +1,81 @@
+"""`classifier tag`: topics and scores for articles, streamed in input order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+from typing import Annotated, Any
+
+import typer
+
+from classifier.cli._util import (
+    Format,
+    FormatOpt,
+    ModelOpt,
+    OutputOpt,
+    PathsArg,
+    TopOpt,
+    choose_format,
+    json_array,
+    json_lines,
+    stdout_is_terminal,
+    write_lines,
+)
+
+
+def tag(
+    paths: PathsArg,
+    model: ModelOpt = None,
+    format: FormatOpt = None,
+    top: TopOpt = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the terms behind each assigned topic.")] = False,
+    split_pages: Annotated[bool, typer.Option("--split", help="Inputs are newspaper pages: split them first.")] = False,
+    output: OutputOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes; default: one per CPU (one for small inputs)."),
+    ] = None,
+) -> None:
+    """Tag articles with topics and a score per topic. Formats: table, json, jsonl."""
+    from classifier.progress import Progress
+    from classifier.reading.reader import count_articles, expand_paths, read_articles
+    from classifier.tagging.cache import load_tagging_model
+    from classifier.tagging.tagger import Tagger
+    from classifier.tagging.workers import default_jobs, tag_batches
+
+    files = list(expand_paths(paths))  # a missing path fails before the model is loaded
+    tagger = Tagger(load_tagging_model(model), top=top, explain=explain)
+    articles = read_articles(files, split_pages=split_pages)
+    progress = Progress(label="articles")
+    if output is None and stdout_is_terminal():
+        progress.enabled = False  # the rows themselves show the progress; a bar would garble them
+    if progress.enabled and not split_pages:  # counting the input is only worth it for the bar
+        progress.total = count_articles(files)
+
+    def records() -> Iterator[dict[str, Any]]:
+        with closing(tag_batches(tagger, articles, jobs or default_jobs())) as batches:
+            for batch in batches:
+                yield from batch
+                progress.advance(len(batch))
+
+    style = choose_format(format, [Format.table, Format.json, Format.jsonl], output)
+    if style == Format.table:
+        lines: Iterable[str] = table_rows(records())
+    elif style == Format.json:
+        lines = json_array(records())
+    else:
+        lines = json_lines(records())
+    with progress:
+        write_lines(lines, output)
+
+
+def table_rows(records: Iterable[dict[str, Any]], top_scores: int = 3) -> Iterator[str]:
+    """A readable table, streamed: fixed-width columns so rows can print as they come."""
+    yield f"{'id':<26} {'topics':<28} {'top scores':<48} title"
+    for r in records:
+        best = sorted(r["scores"].items(), key=lambda kv: -kv[1])[:top_scores]
+        topics = ",".join(r["topics"]) or "-"
+        scores = "  ".join(f"{t} {s:.2f}" for t, s in best)
+        yield f"{r['id']:<26} {topics:<28} {scores:<48} {r['title'][:30]}"
+        for topic, reasons in r.get("explain", {}).items():
+            yield f"{'':<26}   {topic}: " + ", ".join(f"{term} (+{w:.2f})" for term, w in reasons)

@@ -1,0 +1,66 @@
+"""`classifier train`: a model from the hand labels, saved as a new version of the store."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from classifier.cli._util import (
+    LabelsOpt,
+    OwnTopicsOpt,
+    TaxonomyOpt,
+    echo,
+    note,
+)
+
+
+def train(
+    labels: LabelsOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    own_topics: OwnTopicsOpt = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the model to this directory instead of the store.")
+    ] = None,
+    set_default: Annotated[
+        bool, typer.Option("--set-default", help="Make the new model the default for `tag`.")
+    ] = False,
+    prior_weight: Annotated[
+        float | None,
+        typer.Option(
+            "--prior-weight",
+            min=0.0,
+            help="Fix the weight of the taxonomy term features (default: chosen from 0.25/0.5/1 by cross-validation).",
+        ),
+    ] = None,
+) -> None:
+    """Train a model on the hand labels (and any extra label files) and save it as a new version."""
+    from classifier.model.store import check_output_dir, save_model
+    from classifier.model.training import load_training, train_model
+
+    if output is not None:
+        check_output_dir(output)
+    articles, recipe, files = load_training(labels, taxonomy, own_topics, prior_weight)
+    if sys.stderr.isatty():
+        # A fit has no countable steps to show; say what is running so the wait is not silent.
+        note(f"training on {len(articles)} articles, {len(recipe.topics)} topics...")
+    pipeline, meta = train_model(articles, recipe, label_sources=files)
+    path = save_model(pipeline, meta, out_dir=output, make_default=set_default)
+    cv = meta["cv_metrics"]
+    echo(f"trained on {meta['n_articles']} articles, {len(recipe.topics)} topics -> {path}")
+    echo("articles per topic: " + ", ".join(f"{t}={n}" for t, n in meta["counts"].items()))
+    echo(
+        f"out-of-fold micro_f1={cv['micro_f1']:.3f} macro_f1={cv['macro_f1']:.3f} "
+        f"top1_accuracy={cv['top1_accuracy']:.3f} (thresholds chosen on these scores; "
+        "`classifier evaluate` gives the nested figure)"
+    )
+    choice = meta["recipe"]["prior_weight_choice"]
+    if choice:
+        candidates = ", ".join(f"{w}: {ap:.3f}" for w, ap in choice.items())
+        echo(f"term-prior weight {meta['recipe']['prior_weight']} (out-of-fold average precision {candidates})")
+    from classifier.model.store import default_version
+
+    if output is None and default_version() == path.name:
+        echo(f"default model is now {path.name}")

@@ -1,0 +1,1 @@
+"""Evaluation: a fitted model on a labelled test set, and a training recipe by out-of-fold predictions."""

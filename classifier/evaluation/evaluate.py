@@ -1,0 +1,166 @@
+"""Evaluation: a fitted model on a labelled test set, a training recipe by K-fold cross-validation, the report table."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import KFold
+
+from classifier.article import Article
+from classifier.errors import ClassifierError
+from classifier.metrics import compute_metrics
+from classifier.model.estimator import scores_and_topics
+from classifier.model.training import Recipe
+
+
+def evaluate_pipeline(pipeline: Any, articles: Sequence[Article]) -> dict[str, Any]:
+    """Metrics of a fitted pipeline on labelled articles."""
+    scores, predicted = scores_and_topics(pipeline, [a.full_text for a in articles])
+    topics = [str(t) for t in pipeline[-1].classes_]
+    return compute_metrics([a.topics or [] for a in articles], predicted, scores, topics)
+
+
+@dataclass
+class Fold:
+    """One fold of a K-fold split: its number and the positions of its training and held-out articles."""
+
+    number: int
+    train: np.ndarray
+    held: np.ndarray
+
+
+@dataclass
+class OutOfFold:
+    """Held-out predictions of every article, each made by a model that never saw it.
+
+    Attributes
+    ----------
+    scores : ndarray of shape (n_articles, n_topics)
+    predicted : list of ``n_articles`` topic lists
+    fits : list of FittedRecipe
+        What each fold's training gave, in fold order (e.g. the term-prior weight it chose).
+    """
+
+    scores: np.ndarray
+    predicted: list[list[str]]
+    fits: list[Any] = field(default_factory=list)
+
+
+def out_of_fold(
+    articles: Sequence[Article],
+    topics: Sequence[str],
+    fit: Callable[[Fold], Any],
+    folds: int = 5,
+    random_state: int = 0,
+    on_fold: Callable[[], None] | None = None,
+) -> OutOfFold:
+    """Cut ``articles`` into K shuffled folds; for each, ``fit(fold)`` and score the held-out articles.
+
+    Parameters
+    ----------
+    articles : sequence of Article
+        The articles to score, each exactly once.
+    topics : sequence of str
+        The score columns (the fitted models' topics).
+    fit : callable
+        Given a :class:`Fold`, returns a :class:`~classifier.model.training.FittedRecipe` that
+        must not have seen ``fold.held``. It decides what it trains on: the other folds, plus
+        for example seed labels, or another model's own labels minus the held-out ids.
+    folds, random_state : int
+        The ``KFold`` split (shuffled); the same numbers give the same folds.
+    on_fold : callable or None
+        Called after each fold (for a progress display).
+
+    Raises
+    ------
+    ClassifierError
+        When ``folds`` is out of range, or a training fold cannot be fitted (e.g. it holds one
+        example of a rare topic).
+    """
+    if folds < 2 or folds > len(articles):
+        raise ClassifierError(f"need 2 <= folds <= {len(articles)} (the number of articles), got {folds}")
+    scores = np.zeros((len(articles), len(topics)))
+    predicted: list[list[str]] = [[] for _ in articles]
+    fits = []
+    splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
+    for number, (train, held) in enumerate(splitter.split(np.arange(len(articles)))):
+        try:
+            fitted = fit(Fold(number, train, held))
+        except ValueError as error:
+            raise ClassifierError(f"cannot cross-validate with {folds} folds: {error}") from None
+        fold_scores, fold_topics = scores_and_topics(fitted.pipeline, [articles[i].full_text for i in held])
+        scores[held] = fold_scores
+        for i, tags in zip(held, fold_topics, strict=True):
+            predicted[i] = tags
+        fits.append(fitted)
+        if on_fold is not None:
+            on_fold()
+    return OutOfFold(scores, predicted, fits)
+
+
+def cross_validate(
+    articles: Sequence[Article],
+    recipe: Recipe,
+    folds: int = 5,
+    random_state: int = 0,
+    extra_training: Sequence[Article] = (),
+    on_fold: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """K-fold cross-validation of a training recipe: fit on K-1 folds, score the held-out one.
+
+    Thresholds (and the term-prior weight) are chosen inside each training fold by the recipe
+    itself, never on the held-out fold. ``extra_training`` articles join every training fold
+    and are never scored (e.g. seed labels when cross-validating over newly labelled data).
+
+    Returns
+    -------
+    dict
+        :func:`~classifier.metrics.compute_metrics` of the pooled held-out predictions, plus
+        ``folds`` and ``prior_weights`` (the weight each fold's training chose).
+    """
+    result = out_of_fold(
+        articles,
+        recipe.topics,
+        lambda fold: recipe.fit([articles[i] for i in fold.train] + list(extra_training)),
+        folds=folds,
+        random_state=random_state,
+        on_fold=on_fold,
+    )
+    report = compute_metrics([a.topics or [] for a in articles], result.predicted, result.scores, recipe.topics)
+    report["folds"] = folds
+    report["prior_weights"] = [f.prior_weight for f in result.fits]
+    return report
+
+
+def format_report(report: dict[str, Any], style: str = "table") -> str:
+    """A report as a readable table (``table``) or a Markdown table (``markdown``)."""
+    rows = [
+        (topic, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+        for topic, m in report["per_topic"].items()
+    ]
+    header = ("topic", "precision", "recall", "f1", "support")
+    summary = [
+        ("micro_f1", report["micro_f1"]),
+        ("macro_f1", report["macro_f1"]),
+        ("top1_accuracy", report["top1_accuracy"]),
+        ("subset_accuracy", report["subset_accuracy"]),
+        ("empty_precision", report["empty_precision"]),
+    ]
+    if style == "markdown":
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(row) + " |" for row in rows]
+        lines += ["", "| metric | value |", "|---|---|"]
+        lines += [f"| {name} | {value:.3f} |" for name, value in summary]
+        lines.append(f"\n{report['n_articles']} articles")
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*row) for row in rows]
+    lines.append("")
+    lines += [f"{name:<16} {value:.3f}" for name, value in summary]
+    lines.append(f"{'articles':<16} {report['n_articles']}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Labelling: the decision journal, the interactive review, suggestions of what to label, model comparison."""

@@ -1,0 +1,309 @@
+"""Training: the recipe that turns labelled articles (plus the term lists) into a fitted pipeline and its metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.metrics import average_precision_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from classifier.article import Article, topic_counts
+from classifier.errors import ClassifierError
+from classifier.metrics import compute_metrics
+from classifier.model.estimator import build_pipeline
+from classifier.taxonomy import Taxonomy, load_taxonomy
+
+MIN_EXAMPLES = 2
+PRIOR_ID_PREFIX = "prior:"
+
+
+@dataclass
+class FittedRecipe:
+    """What :meth:`Recipe.fit` gives: the fitted pipeline and the term-prior weight it was fitted with.
+
+    Attributes
+    ----------
+    pipeline : Pipeline
+        Fitted; see :mod:`classifier.model.estimator`.
+    prior_weight : float or None
+        The weight of the term-prior columns (``None`` when the recipe has no priors).
+    prior_weight_scores : dict of float to float
+        When the weight was chosen: each candidate's out-of-fold micro average precision.
+    """
+
+    pipeline: Pipeline
+    prior_weight: float | None = None
+    prior_weight_scores: dict[float, float] = field(default_factory=dict)
+
+
+@dataclass
+class Recipe:
+    """How a model is made from labelled articles: the pipeline plus prior knowledge.
+
+    When the taxonomy has term lists for every topic of the model, the recipe uses them twice:
+    as term-prior feature columns (:class:`classifier.model.features.TermPriors`) and as short
+    pseudo-articles (random draws of a topic's terms labelled with that topic, and draws of the
+    no-topic terms labelled with the empty set) added to the training data. Both teach the
+    model words the few hand labels never show it, and the no-topic ones teach it to abstain.
+
+    Parameters
+    ----------
+    topics : list of str
+        The model's topics.
+    taxonomy : Taxonomy or None
+        Where the term lists come from.
+    use_priors : bool
+        Set False for the plain baseline (TF-IDF + linear model on the labels alone).
+    docs_per_topic, none_docs, terms_per_doc : int
+        How many pseudo-articles to draw per topic and for the empty set, and their length in terms.
+    prior_weight : float or None
+        Scale of the term-prior feature columns. ``None`` (the default): chosen at each fit from
+        ``prior_weight_grid`` by cross-validation on the training labels (see :meth:`fit`).
+    prior_weight_grid : tuple of float
+        The candidates when ``prior_weight`` is ``None``.
+    pipeline_params : dict
+        ``set_params`` applied to every pipeline the recipe builds (e.g.
+        ``{"normalise__title_repeats": 2}``), for experiments with one setting changed.
+
+    A recipe holds settings only: :meth:`fit` returns what it fitted and changes nothing here.
+    """
+
+    topics: list[str]
+    taxonomy: Taxonomy | None = None
+    use_priors: bool = True
+    # Chosen by 5-fold cross-validation on the seed labels (benchmarks/choose_priors.py).
+    docs_per_topic: int = 20
+    none_docs: int = 80
+    terms_per_doc: int = 12
+    prior_weight: float | None = None
+    # The grid of benchmarks/choose_priors.py (seed-label CV chose 0.5 among these).
+    prior_weight_grid: tuple[float, ...] = (0.25, 0.5, 1.0)
+    pseudo_weight: float = 1.0
+    pipeline_params: dict[str, Any] = field(default_factory=dict)
+    calibrate_on_real: bool = True
+    seed: int = 0
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any], taxonomy: Taxonomy | None) -> Recipe:
+        """The recipe a model was trained with, as its ``meta.json`` records it (topics, priors, a fixed weight)."""
+        recorded = meta.get("recipe", {})
+        fixed = recorded.get("prior_weight") if not recorded.get("prior_weight_choice") else None
+        return cls(list(meta["topics"]), taxonomy if recorded.get("priors", True) else None, prior_weight=fixed)
+
+    @property
+    def priors_active(self) -> bool:
+        if not self.use_priors or self.taxonomy is None:
+            return False
+        with_terms = {t.id for t in self.taxonomy.topics if t.terms}
+        return set(self.topics) <= with_terms
+
+    def term_groups(self) -> dict[str, tuple[str, ...]] | None:
+        if not self.priors_active:
+            return None
+        assert self.taxonomy is not None
+        groups = {t.id: t.terms for t in self.taxonomy.topics if t.id in self.topics}
+        if self.taxonomy.none_terms:
+            groups["none"] = self.taxonomy.none_terms
+        return groups
+
+    def pipeline(self, prior_weight: float | None = None) -> Pipeline:
+        """A new, unfitted pipeline; ``prior_weight`` overrides the recipe's (``None``: its first candidate)."""
+        weight = prior_weight if prior_weight is not None else self.prior_weight
+        if weight is None:
+            weight = self.prior_weight_grid[0]
+        pipeline = build_pipeline(topics=self.topics, term_groups=self.term_groups(), prior_weight=weight)
+        return pipeline.set_params(**self.pipeline_params)
+
+    def prior_articles(self) -> list[Article]:
+        """The pseudo-articles drawn from the term lists (none when priors are off)."""
+        groups = self.term_groups()
+        if not groups:
+            return []
+        rng = random.Random(self.seed)
+        out = []
+        for group, terms in groups.items():
+            count = self.none_docs if group == "none" else self.docs_per_topic
+            for i in range(count):
+                words = rng.sample(list(terms), min(self.terms_per_doc, len(terms)))
+                topics = [] if group == "none" else [group]
+                out.append(Article(id=f"{PRIOR_ID_PREFIX}{group}:{i}", title="", text="，".join(words), topics=topics))
+        return out
+
+    def fit(self, articles: Sequence[Article]) -> FittedRecipe:
+        """Fit a new pipeline on ``articles`` plus the pseudo-articles.
+
+        Thresholds and calibration are chosen on the real articles only: pseudo-articles are
+        easy to score and would pull the thresholds their way.
+
+        When ``prior_weight`` is ``None`` the classifier is fitted once per candidate weight and
+        the one whose out-of-fold scores rank the real articles' topics best (micro average
+        precision, threshold-free) is kept. The hand-written terms matter most when labels are
+        few; as labels accumulate the model should lean on them less, and this lets the training
+        labels say when. The out-of-fold scores come from the classifier's own calibration folds,
+        so the choice costs one classifier fit per candidate and never looks at held-out data.
+        """
+        pseudo = self.prior_articles()
+        training = list(articles) + pseudo
+        real = np.r_[np.ones(len(articles), dtype=bool), np.zeros(len(pseudo), dtype=bool)]
+        weights = np.where(real, 1.0, self.pseudo_weight)
+        texts = [a.full_text for a in training]
+        tags = [a.topics or [] for a in training]
+
+        def fit_with(weight: float | None) -> Pipeline:
+            return self.pipeline(weight).fit(
+                texts,
+                tags,
+                classify__sample_weight=weights,
+                classify__calibrate_on=real if self.calibrate_on_real else None,
+            )
+
+        if not self.priors_active:
+            return FittedRecipe(fit_with(None))
+        if self.prior_weight is not None:
+            return FittedRecipe(fit_with(self.prior_weight), prior_weight=self.prior_weight)
+        # The candidates differ only in the scale of the term-prior columns, which come last in
+        # the feature union: tokenise and fit the vectorisers once, rescale those columns.
+        prefix = self.pipeline(1.0)[:-1]
+        X = prefix.fit_transform(texts)
+        n_terms = len(self.term_groups() or {})
+        gold = MultiLabelBinarizer(classes=self.topics).fit_transform([a.topics or [] for a in articles])
+        best = None
+        choice: dict[float, float] = {}
+        for weight in self.prior_weight_grid:
+            scale = np.ones(X.shape[1])
+            scale[-n_terms:] = weight
+            classifier = self.pipeline(weight)[-1].fit(
+                sparse.csr_matrix(X.multiply(scale)),
+                tags,
+                sample_weight=weights,
+                calibrate_on=real if self.calibrate_on_real else None,
+            )
+            score = _micro_average_precision(gold, classifier.oof_scores_[: len(articles)])
+            choice[weight] = round(score, 4)
+            if best is None or score > best[0]:
+                best = (score, weight, classifier)
+        assert best is not None
+        prefix.set_params(features__terms__weight=best[1])
+        return FittedRecipe(
+            Pipeline([*prefix.steps, ("classify", best[2])]), prior_weight=best[1], prior_weight_scores=choice
+        )
+
+
+def _micro_average_precision(gold: np.ndarray, scores: np.ndarray) -> float:
+    """Average precision of all (article, topic) scores pooled, against the 0/1 ``gold`` matrix."""
+    if not gold.any():
+        return 0.0
+    return float(average_precision_score(gold.ravel(), scores.ravel()))
+
+
+def data_fingerprint(articles: Sequence[Article]) -> str:
+    """SHA-256 over the ids, texts and topics of the training articles, order-independent."""
+    digest = hashlib.sha256()
+    for key in sorted(json.dumps([a.id, a.full_text, sorted(a.topics or [])], ensure_ascii=False) for a in articles):
+        digest.update(key.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def load_training(
+    labels: Sequence[Path | str] | None = None,
+    taxonomy: Path | None = None,
+    own_topics: bool = False,
+    prior_weight: float | None = None,
+) -> tuple[list[Article], Recipe, list[Path]]:
+    """The labelled articles, the recipe and the label files of a training on label files.
+
+    Parameters
+    ----------
+    labels : paths or None
+        Label files or directories; default: every ``labels/*.jsonl``.
+    taxonomy : Path or None
+        The taxonomy TOML; default: ``labels/taxonomy.toml``. A taxonomy of one's own (its topics
+        without term lists) trains a model on those topics, without term priors.
+    own_topics : bool
+        Train on the topics the labels use, whatever the taxonomy says (no term priors). Without
+        it a topic the taxonomy does not know stops the training: it is far more often a typo
+        than a new category.
+    prior_weight : float or None
+        Fix the term-prior weight instead of choosing it (see :class:`Recipe`).
+
+    Raises
+    ------
+    ClassifierError
+        With the file, line and nearest known topic of the first unknown topic, or the first
+        other problem of the label files.
+    """
+    from classifier.reading.labels import label_files, load_labelled_articles
+
+    files = label_files(labels)
+    if own_topics:
+        articles = load_labelled_articles(files, topics=None)
+        topics = sorted({t for a in articles for t in a.topics or []})
+        return articles, Recipe(topics, None, prior_weight=prior_weight), files
+    tax = load_taxonomy(taxonomy)
+    articles = load_labelled_articles(files, topics=tax.ids)
+    return articles, Recipe(tax.ids, tax, prior_weight=prior_weight), files
+
+
+def check_trainable(articles: Sequence[Article], topics: Sequence[str]) -> None:
+    """Refuse data a model cannot be fitted on, with a one-line reason."""
+    if len(articles) < 2 * MIN_EXAMPLES:
+        raise ClassifierError(f"only {len(articles)} labelled articles; need at least {2 * MIN_EXAMPLES}")
+    counts = topic_counts(articles, topics)
+    for topic in topics:
+        if counts[topic] < MIN_EXAMPLES:
+            raise ClassifierError(
+                f"topic {topic!r} has {counts[topic]} labelled article(s); need at least {MIN_EXAMPLES}"
+            )
+        if len(articles) - counts[topic] < MIN_EXAMPLES:
+            raise ClassifierError(f"topic {topic!r} is on nearly every article; need {MIN_EXAMPLES} without it")
+
+
+def train_model(
+    articles: Sequence[Article],
+    recipe: Recipe,
+    label_sources: Sequence[Path] = (),
+) -> tuple[Pipeline, dict[str, Any]]:
+    """Fit the default recipe on labelled articles.
+
+    Returns
+    -------
+    pipeline : Pipeline
+        Fitted; see :mod:`classifier.model.estimator`.
+    meta : dict
+        Topics, thresholds, data fingerprint, counts per topic, label sources and
+        ``cv_metrics``: metrics of the out-of-fold scores the thresholds were chosen on
+        (slightly optimistic for that reason; ``classifier evaluate`` gives the nested figure).
+    """
+    topics = recipe.topics
+    check_trainable(articles, topics)
+    fitted = recipe.fit(articles)
+    classifier = fitted.pipeline[-1]
+    # Report on the real articles only: the pseudo-articles come last and are easy.
+    oof = classifier.oof_scores_[: len(articles)]
+    cv = compute_metrics([a.topics or [] for a in articles], classifier.assign(oof), oof, topics)
+    meta = {
+        "topics": list(topics),
+        "thresholds": {t: round(float(c), 4) for t, c in zip(topics, classifier.thresholds_, strict=True)},
+        "data_fingerprint": data_fingerprint(articles),
+        "n_articles": len(articles),
+        "recipe": {
+            "priors": recipe.priors_active,
+            "pseudo_articles": len(recipe.prior_articles()),
+            "prior_weight": fitted.prior_weight,
+            "prior_weight_choice": {str(w): s for w, s in fitted.prior_weight_scores.items()},
+        },
+        "counts": topic_counts(articles, topics),
+        "label_sources": [str(p) for p in label_sources],
+        "cv_metrics": {k: v for k, v in cv.items() if k != "per_topic"},
+    }
+    return fitted.pipeline, meta

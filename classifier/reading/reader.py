@@ -1,0 +1,287 @@
+"""Reading articles from files, directories and standard input.
+
+Every command reads its input through :func:`read_articles`, so all of them
+accept the same things:
+
+* a ``.txt`` file: one article; the first non-empty line is the title when it is short;
+* a ``.jsonl`` file: one JSON object a line with a ``text`` field (``id``, ``title``,
+  ``topics``, ``date``, ``source``... optional); read lazily, line by line;
+* a directory: every ``.txt`` and ``.jsonl`` file below it, in sorted order;
+* ``-``: standard input, JSONL when its first character is ``{``, else one article.
+
+Encodings are detected, not asked for: UTF-8 (with or without BOM), UTF-16 with a BOM,
+and GB18030 (a superset of GBK and GB2312). Windows (``\\r\\n``) and old-Mac (``\\r``)
+line endings become ``\\n``; full-width and no-break spaces become plain spaces.
+
+Limits: a ``.txt`` article, a standard-input article or a single JSONL line may be at most
+:data:`MAX_ARTICLE_BYTES` (10 MiB); a JSONL file as a whole has no limit, since it is streamed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from classifier.article import Article
+from classifier.errors import ClassifierError
+
+MAX_ARTICLE_BYTES = 10 * 1024 * 1024
+#: A first line longer than this is body text, not a title.
+MAX_TITLE_CHARS = 60
+INPUT_SUFFIXES = (".txt", ".jsonl")
+_SNIFF_BYTES = 64 * 1024
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_SPACE_TABLE = str.maketrans({"\u3000": " ", "\u00a0": " ", "\ufeff": ""})
+
+
+def normalise_text(text: str) -> str:
+    """Unify line endings and spaces: ``\\r\\n`` and ``\\r`` to ``\\n``, full-width spaces to ``' '``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE)
+
+
+def detect_encoding(head: bytes, name: str) -> str:
+    """Name the codec of a file from its first bytes.
+
+    Parameters
+    ----------
+    head : bytes
+        The first bytes of the file (up to 64 KiB is plenty).
+    name : str
+        File name, for the error message.
+
+    Raises
+    ------
+    ClassifierError
+        When the bytes look binary (NUL bytes without a UTF-16 BOM) or decode as nothing we know.
+    """
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    if b"\x00" in head:
+        raise ClassifierError(f"{name}: looks like a binary file, not text")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            # final=False: a multi-byte character cut by the end of `head` is not an error.
+            codecs.getincrementaldecoder(codec)().decode(head, final=False)
+            return codec
+        except UnicodeDecodeError:
+            continue
+    raise ClassifierError(f"{name}: not text in UTF-8, UTF-16 or GB18030")
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode a whole file's bytes (see :func:`detect_encoding`) and normalise them."""
+    codec = detect_encoding(data[:_SNIFF_BYTES], name)
+    try:
+        return normalise_text(data.decode(codec))
+    except UnicodeDecodeError as error:
+        raise ClassifierError(f"{name}: cannot be decoded as {codec} (byte {error.start})") from None
+
+
+def _read_limited(stream: BinaryIO, name: str) -> bytes:
+    data = stream.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise ClassifierError(f"{name}: larger than the {MAX_ARTICLE_BYTES // 2**20} MiB limit for one article")
+    return data
+
+
+def read_text_file(path: Path) -> str:
+    """Read one text file (an article or a newspaper page), decoded and normalised."""
+    path = Path(path)
+    if not path.exists():
+        raise ClassifierError(f"{path}: no such file or directory")
+    if not path.is_file():
+        raise ClassifierError(f"{path}: not a file")
+    with path.open("rb") as stream:
+        return decode_bytes(_read_limited(stream, str(path)), str(path))
+
+
+def article_from_text(text: str, article_id: str, name: str) -> Article:
+    """Make an article of plain text: a short first line is the title.
+
+    Raises
+    ------
+    ClassifierError
+        When the text holds nothing but white space.
+    """
+    lines = [line.strip() for line in text.split("\n")]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise ClassifierError(f"{name}: empty article")
+    title = ""
+    first = lines[0].lstrip("#").strip()
+    if len(lines) > 1 and len(first) <= MAX_TITLE_CHARS:
+        title, lines = first, lines[1:]
+    return Article(id=article_id, title=title, text="\n".join(lines))
+
+
+def _article_from_record(record: object, default_id: str, where: str) -> Article:
+    if not isinstance(record, dict):
+        raise ClassifierError(f"{where}: expected a JSON object, got {type(record).__name__}")
+    if "text" not in record:
+        raise ClassifierError(f'{where}: no "text" field')
+    if not isinstance(record["text"], str):
+        raise ClassifierError(f'{where}: "text" must be a string')
+    topics = record.get("topics")
+    if topics is not None and not (isinstance(topics, list) and all(isinstance(t, str) for t in topics)):
+        raise ClassifierError(f'{where}: "topics" must be a list of strings')
+    article = Article.from_dict(record, default_id=default_id)
+    article.text = normalise_text(article.text).strip()
+    article.title = normalise_text(article.title).strip()
+    if not article.text and not article.title:
+        raise ClassifierError(f"{where}: empty article")
+    return article
+
+
+def iter_jsonl_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(line number, line)`` of a JSONL byte stream, decoding lazily.
+
+    Line numbers start at 1; blank lines are skipped.
+    """
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    codec = detect_encoding(buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES], name)
+    text = io.TextIOWrapper(buffered, encoding=codec, errors="strict", newline=None)
+    lineno = 0
+    try:
+        while True:
+            line = text.readline(MAX_ARTICLE_BYTES + 1)
+            if not line:
+                return
+            lineno += 1
+            if len(line) > MAX_ARTICLE_BYTES:
+                raise ClassifierError(f"{name}:{lineno}: line longer than the {MAX_ARTICLE_BYTES // 2**20} MiB limit")
+            if line.strip():
+                yield lineno, line
+    except UnicodeDecodeError:
+        raise ClassifierError(f"{name}:{lineno + 1}: cannot be decoded as {codec}") from None
+
+
+def iter_jsonl(stream: BinaryIO, name: str, stem: str) -> Iterator[Article]:
+    """Yield the articles of a JSONL stream; ``id`` defaults to ``<stem>-L<line>``."""
+    for lineno, line in iter_jsonl_lines(stream, name):
+        where = f"{name}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ClassifierError(f"{where}: not valid JSON ({error.msg})") from None
+        yield _article_from_record(record, f"{stem}-L{lineno}", where)
+
+
+def read_jsonl(path: Path) -> Iterator[Article]:
+    """Yield the articles of a JSONL file, one line at a time."""
+    path = Path(path)
+    if not path.is_file():
+        raise ClassifierError(f"{path}: no such file")
+    with path.open("rb") as stream:
+        yield from iter_jsonl(stream, str(path), path.stem)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | str]:
+    """Turn the user's paths into files: directories give their ``.txt``/``.jsonl`` files, sorted.
+
+    ``-`` is passed through as is. A missing path raises :class:`ClassifierError` when reached.
+    """
+    for raw in paths:
+        if str(raw) == "-":
+            yield "-"
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            if not files:
+                raise ClassifierError(f"{path}: directory holds no .txt or .jsonl file")
+            yield from files
+        elif path.exists():
+            yield path
+        else:
+            raise ClassifierError(f"{path}: no such file or directory")
+
+
+def _read_stdin() -> Iterator[Article]:
+    stream = sys.stdin.buffer
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
+    head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    codec = detect_encoding(head, "<stdin>")
+    first = head.decode(codec, errors="ignore").lstrip("\ufeff \t\r\n")[:1]
+    if first == "{":
+        yield from iter_jsonl(buffered, "<stdin>", "stdin")
+    else:
+        yield article_from_text(decode_bytes(_read_limited(buffered, "<stdin>"), "<stdin>"), "stdin", "<stdin>")
+
+
+def count_articles(files: Iterable[Path | str]) -> int | None:
+    """How many articles the inputs hold, for a progress bar's ETA; ``None`` for standard input.
+
+    Counts the lines of JSONL files (blank lines included: an estimate is enough), a fraction of
+    a second for millions of articles; any other file is one article.
+    """
+    total = 0
+    for path in files:
+        if path == "-":
+            return None
+        if Path(path).suffix.lower() != ".jsonl":
+            total += 1
+            continue
+        with open(path, "rb") as stream:
+            total += sum(block.count(b"\n") for block in iter(lambda: stream.read(1 << 20), b""))
+    return total
+
+
+def read_labelled(path: Path | str, topics: Sequence[str] | None = None) -> list[Article]:
+    """Read a labelled JSONL of whole articles (``id``, ``title``, ``text``, ``topics``), such as a test set.
+
+    Raises
+    ------
+    ClassifierError
+        When a line has no ``topics``, or a topic not in ``topics`` (when given).
+    """
+    articles = list(read_jsonl(Path(path)))
+    for n, article in enumerate(articles, start=1):
+        if article.topics is None:
+            raise ClassifierError(f'{path}: article {article.id!r} (record {n}) has no "topics"')
+        if topics is not None:
+            unknown = sorted(set(article.topics) - set(topics))
+            if unknown:
+                raise ClassifierError(f"{path}: article {article.id!r} has topics unknown to the model: {unknown}")
+    return articles
+
+
+def read_articles(paths: Iterable[str | Path], split_pages: bool = False) -> Iterator[Article]:
+    """Yield every article named by ``paths``, lazily and in order.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        Files (``.txt`` = one article, ``.jsonl`` = one a line, any other suffix is read as
+        ``.txt``), directories, or ``-`` for standard input.
+    split_pages : bool
+        The files are whole newspaper pages: split each into its articles
+        (:func:`classifier.reading.split.split_page`).
+
+    Raises
+    ------
+    ClassifierError
+        On any input we cannot read; the message names the file and, for JSONL, the line.
+    """
+    for path in expand_paths(paths):
+        if split_pages:
+            from classifier.reading.split import split_page
+
+            if path == "-":
+                raise ClassifierError("--split reads page files, not standard input")
+            yield from split_page(read_text_file(path), path.stem)
+        elif path == "-":
+            yield from _read_stdin()
+        elif path.suffix.lower() == ".jsonl":
+            yield from read_jsonl(path)
+        else:
+            yield article_from_text(read_text_file(path), path.stem, str(path))

@@ -1,0 +1,128 @@
+"""The tagger: articles in, one record out per article (topics, scores, keywords, explanations), in input order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+import numpy as np
+
+from classifier.article import Article
+from classifier.model.decision import assign_columns
+from classifier.model.text import JiebaTokenizer
+from classifier.tagging.compiled import Block, CompiledModel, compile_model
+
+BATCH_SIZE = 256
+
+
+class Tagger:
+    """Tags articles in batches with one model.
+
+    Parameters
+    ----------
+    model : CompiledModel or LoadedModel
+        A compiled model (see :func:`classifier.tagging.cache.load_tagging_model`); a
+        :class:`~classifier.model.store.LoadedModel` is compiled here,
+        or, if it cannot be, tagged through its scikit-learn pipeline.
+    top : int or None
+        Keep at most this many assigned topics per article (the highest-scored).
+    explain : bool
+        Add, per assigned topic, the terms that raised its score most.
+    n_keywords : int
+        How many of the article's top TF-IDF words to report.
+    """
+
+    def __init__(self, model: Any, top: int | None = None, explain: bool = False, n_keywords: int = 5):
+        if not isinstance(model, CompiledModel):
+            model = compile_model(model.pipeline) or _PipelineModel(model.pipeline)
+        self.model = model
+        self.topics = list(model.topics)
+        self.top = top
+        self.explain = explain
+        self.n_keywords = n_keywords
+        first = model.blocks[0]
+        self._word_block = first if first.kind == "words" else None
+
+    def tag(self, articles: Iterable[Article]) -> Iterator[dict[str, Any]]:
+        """Yield one record per article, in input order, reading the input lazily in batches."""
+        iterator = iter(articles)
+        while batch := list(islice(iterator, BATCH_SIZE)):
+            yield from self.tag_batch(batch)
+
+    def tag_batch(self, batch: list[Article]) -> list[dict[str, Any]]:
+        """The records of a list of articles (the unit of work of a worker process)."""
+        return [self._record(article, *self.model.row(article.full_text)) for article in batch]
+
+    def _record(self, article: Article, indices: np.ndarray, data: np.ndarray) -> dict[str, Any]:
+        row = self.model.scores(indices, data)
+        (assigned,) = assign_columns(row, self.model.thresholds, self.top)
+        record: dict[str, Any] = {
+            "id": article.id,
+            "title": article.title,
+            "topics": [self.topics[j] for j in assigned],
+            "scores": {t: round(float(s), 4) for t, s in zip(self.topics, row, strict=True)},
+            "keywords": self._keywords(indices, data),
+        }
+        if self.explain:
+            record["explain"] = {self.topics[j]: self._reasons(indices, data, j) for j in assigned}
+        return record
+
+    def _keywords(self, indices: np.ndarray, data: np.ndarray) -> list[str]:
+        """The article's highest-weighted jieba words (two characters or more)."""
+        block = self._word_block
+        if block is None:
+            return []
+        words = [(w, i) for i, w in zip(indices.tolist(), data.tolist(), strict=True) if i < block.width]
+        words.sort(key=lambda pair: -pair[0])
+        out = []
+        for _, index in words:
+            term = block.names[index]
+            if len(term) >= 2:
+                out.append(term)
+            if len(out) == self.n_keywords:
+                break
+        return out
+
+    def _reasons(self, indices: np.ndarray, data: np.ndarray, topic: int, n: int = 5) -> list[list[Any]]:
+        """The terms whose weight times coefficient pushed this topic's score up most."""
+        contributions = data * self.model.coef[indices, topic]
+        order = np.argsort(-contributions)[:n]
+        return [
+            [self.model.feature_name(int(indices[k])).replace("__", ":", 1), round(float(contributions[k]), 4)]
+            for k in order
+            if contributions[k] > 0
+        ]
+
+
+class _PipelineModel:
+    """A pipeline the compiler does not know, behind the same interface (slower, imports sklearn)."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        classifier = pipeline[-1]
+        self.topics = [str(t) for t in classifier.classes_]
+        self.thresholds = classifier.thresholds_
+        self.coef = np.column_stack([est.coef_.ravel() for est in classifier.estimators_])
+        union = pipeline.named_steps["features"]
+        self._names = union.get_feature_names_out()
+        first_name, first = union.transformer_list[0]
+        vocabulary = getattr(first, "vocabulary_", None)
+        words = [""] * len(vocabulary or {})
+        for term, column in (vocabulary or {}).items():
+            words[column] = term
+        kind = "words" if isinstance(getattr(first, "tokenizer", None), JiebaTokenizer) else "other"
+        self.blocks = [Block(name=first_name, kind=kind, offset=0, names=words)]
+
+    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        features = self.pipeline[:-1].transform([text]).tocsr()
+        return features.indices.astype(np.int64), features.data.astype(np.float64)
+
+    def scores(self, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
+        from scipy import sparse
+
+        row = sparse.csr_matrix((data, indices, [0, len(indices)]), shape=(1, self.coef.shape[0]))
+        return self.pipeline[-1].predict_proba(row)[0]
+
+    def feature_name(self, column: int) -> str:
+        return str(self._names[column])

@@ -1,0 +1,96 @@
+"""Tagging over worker processes: an order-keeping process pool with bounded memory, fed batch by batch."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any, TypeVar
+
+from classifier.article import Article
+from classifier.tagging.tagger import BATCH_SIZE, Tagger
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Chunks in flight per worker: enough to keep every worker busy, few enough that memory
+#: stays flat however long the input is.
+CHUNKS_PER_WORKER = 3
+
+
+def default_jobs() -> int:
+    """The CPUs this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C reaches the whole process group: only the parent handles it, then ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> Iterator[R]:
+    """``map(function, chunks)`` over ``jobs`` processes, results in input order.
+
+    The input is read lazily: at most ``CHUNKS_PER_WORKER * jobs`` chunks are pending at once
+    (``Pool.imap`` would read the whole input ahead). Workers are forked, so ``function`` may
+    use whatever the parent loaded (the model) without pickling it. With ``jobs <= 1``, or
+    where fork is not available, it runs in this process.
+    """
+    import multiprocessing
+
+    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield from map(function, chunks)
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
+    try:
+        pending: deque[Any] = deque()
+        for chunk in chunks:
+            pending.append(pool.apply_async(function, (chunk,)))
+            if len(pending) >= CHUNKS_PER_WORKER * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+        pool.close()
+    finally:
+        pool.terminate()  # on error, Ctrl-C or an abandoned generator: stop the workers now
+        pool.join()
+
+
+_WORKER_TAGGER: Tagger | None = None
+
+
+def _tag_in_worker(batch: list[Article]) -> list[dict[str, Any]]:
+    assert _WORKER_TAGGER is not None, "set by tag_batches before the workers are forked"
+    return _WORKER_TAGGER.tag_batch(batch)
+
+
+def tag_batches(tagger: Tagger, articles: Iterable[Article], jobs: int = 1) -> Iterator[list[dict[str, Any]]]:
+    """Yield the records batch by batch, in input order, over ``jobs`` processes.
+
+    An input of a single batch is tagged in this process whatever ``jobs`` says: starting
+    workers would cost more than it saves.
+    """
+    global _WORKER_TAGGER
+    iterator = iter(articles)
+    head = [batch for batch in (list(islice(iterator, BATCH_SIZE)) for _ in range(2)) if batch]
+    if len(head) < 2 or jobs <= 1:
+        yield from map(tagger.tag_batch, head)
+        yield from map(tagger.tag_batch, iter(lambda: list(islice(iterator, BATCH_SIZE)), []))
+        return
+    batches = _chain_batches(head, iterator)
+    _WORKER_TAGGER = tagger  # the forked workers inherit it: the model is never pickled
+    try:
+        yield from ordered_map(_tag_in_worker, batches, jobs)
+    finally:
+        _WORKER_TAGGER = None
+
+
+def _chain_batches(head: list[list[Article]], iterator: Iterator[Article]) -> Iterator[list[Article]]:
+    yield from head
+    while batch := list(islice(iterator, BATCH_SIZE)):
+        yield batch

@@ -1,0 +1,90 @@
+"""`classifier tag` as a user meets it: real commands, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SEED_PAGE, one_line_error, write_jsonl
+
+TAXONOMY_IDS = [
+    "environment",
+    "energy",
+    "industry",
+    "technology",
+    "economy",
+    "public_service",
+    "urban_rural",
+    "culture",
+]
+
+
+def test_tag_a_seed_page_with_the_default_model(invoke) -> None:
+    result = invoke("tag", SEED_PAGE, "--split", "--format", "jsonl")
+    assert result.exit_code == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == [f"000_10373714aa9facff-{n:02d}" for n in range(1, 10)]
+    for r in records:
+        assert set(r) == {"id", "title", "topics", "scores", "keywords"}
+        assert sorted(r["scores"]) == sorted(TAXONOMY_IDS)
+        assert all(0.0 <= s <= 1.0 for s in r["scores"].values())
+        assert set(r["topics"]) <= set(TAXONOMY_IDS)
+    # The first article is about air pollution control: a model of the default recipe must say so.
+    assert "environment" in records[0]["topics"]
+
+
+def test_tag_reads_stdin_and_explains(invoke) -> None:
+    text = "推动煤炭清洁高效利用\n加快光伏、风电等新能源发展，建设新型储能电站，保障电力供应和电网安全。"
+    result = invoke("tag", "-", "--format", "json", "--explain", "--top", "1", input=text)
+    assert result.exit_code == 0, result.stderr
+    (record,) = json.loads(result.stdout)
+    assert record["id"] == "stdin"
+    assert record["topics"] == ["energy"]
+    assert record["explain"]["energy"], "an assigned topic names the terms behind it"
+
+
+def test_tag_jsonl_keeps_input_order(invoke, tmp_path: Path) -> None:
+    texts = ["植树造林，治理大气污染。", "足球比赛", "发展量子计算和人工智能。"]
+    path = write_jsonl(tmp_path / "in.jsonl", [{"id": f"a{i}", "text": t} for i, t in enumerate(texts)])
+    result = invoke("tag", path, "--format", "jsonl")
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a0", "a1", "a2"]
+
+
+def test_tag_refuses_a_format_it_does_not_write(invoke) -> None:
+    message = one_line_error(invoke("tag", SEED_PAGE, "--format", "markdown"))
+    assert message == "error: --format markdown: choose one of table, json, jsonl"
+
+
+def test_tag_missing_file(invoke) -> None:
+    assert one_line_error(invoke("tag", "nope.txt")) == "error: nope.txt: no such file or directory"
+
+
+@pytest.mark.no_default_model
+def test_tag_without_any_model(invoke) -> None:
+    assert "no default model" in one_line_error(invoke("tag", SEED_PAGE))
+
+
+def test_tag_with_a_directory_that_is_not_a_model(invoke, tmp_path: Path) -> None:
+    (tmp_path / "meta.json").write_text('{"hello": 1}', encoding="utf-8")
+    assert "not a classifier model" in one_line_error(invoke("tag", SEED_PAGE, "--model", tmp_path))
+
+
+def test_tag_with_a_corrupt_model(invoke, seed_model: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken"
+    shutil.copytree(seed_model, broken)
+    data = (broken / "model.joblib").read_bytes()
+    (broken / "model.joblib").write_bytes(data[: len(data) // 2])
+    assert "corrupt" in one_line_error(invoke("tag", SEED_PAGE, "--model", broken))
+
+
+def test_tag_with_a_model_of_an_older_format(invoke, seed_model: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    shutil.copytree(seed_model, old)
+    meta = json.loads((old / "meta.json").read_text(encoding="utf-8"))
+    meta["format"] = "classifier-model/1"
+    (old / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    message = one_line_error(invoke("tag", SEED_PAGE, "--model", old))
+    assert "model format classifier-model/1" in message and "retrain" in message

@@ -1,0 +1,155 @@
+"""Reading articles: formats, encodings, line endings, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from classifier.errors import ClassifierError
+from classifier.reading.reader import MAX_ARTICLE_BYTES, read_articles
+from tests.conftest import write_jsonl
+
+ARTICLE = "全省经济运行平稳向好\n\n今年前两个月，我省工业生产小幅增长，固定资产投资回升明显。\n消费市场稳步复苏。"
+
+
+def read_one(path: Path):
+    (article,) = list(read_articles([path]))
+    return article
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    ["utf-8", "utf-8-sig", "gb18030", "gbk", "utf-16"],  # utf-16 writes a BOM
+)
+def test_encodings_are_detected(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(ARTICLE.encode(encoding))
+    article = read_one(path)
+    assert article.title == "全省经济运行平稳向好"
+    assert article.text.startswith("今年前两个月")
+    assert article.id == "a"
+
+
+def test_utf16_big_endian_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "be.txt"
+    path.write_bytes(codecs.BOM_UTF16_BE + ARTICLE.encode("utf-16-be"))
+    assert read_one(path).title == "全省经济运行平稳向好"
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_windows_and_old_mac_line_endings(tmp_path: Path, newline: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(ARTICLE.replace("\n", newline).encode("utf-8"))
+    article = read_one(path)
+    assert article.title == "全省经济运行平稳向好"
+    assert "\r" not in article.text
+    assert article.text.split("\n") == [
+        "今年前两个月，我省工业生产小幅增长，固定资产投资回升明显。",
+        "消费市场稳步复苏。",
+    ]
+
+
+def test_full_width_spaces_are_normalised(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("标题\n\u3000\u3000正文第一段。", encoding="utf-8")
+    assert read_one(path).text == "正文第一段。"
+
+
+def test_long_first_line_is_not_a_title(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("这是一段很长的正文" * 10 + "\n第二段。", encoding="utf-8")
+    assert read_one(path).title == ""
+
+
+def test_jsonl_ids_default_to_file_and_line(tmp_path: Path) -> None:
+    path = write_jsonl(
+        tmp_path / "batch.jsonl", [{"text": "第一篇。"}, {"id": "x7", "title": "题", "text": "第二篇。"}]
+    )
+    articles = list(read_articles([path]))
+    assert [a.id for a in articles] == ["batch-L1", "x7"]
+    assert articles[1].title == "题"
+
+
+def test_jsonl_keeps_optional_fields(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", [{"id": "1", "text": "正文", "date": "20240101", "topics": ["energy"]}])
+    article = read_one(path)
+    assert article.topics == ["energy"]
+    assert article.extra == {"date": "20240101"}
+
+
+def test_directory_is_read_in_sorted_order(tmp_path: Path) -> None:
+    (tmp_path / "b.txt").write_text("乙篇正文。", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("甲篇正文。", encoding="utf-8")
+    write_jsonl(tmp_path / "c.jsonl", [{"text": "丙篇。"}])
+    (tmp_path / "notes.md").write_text("ignored", encoding="utf-8")
+    assert [a.id for a in read_articles([tmp_path])] == ["a", "b", "c-L1"]
+
+
+def test_jsonl_is_read_lazily(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "好的。"}\nnot json\n', encoding="utf-8")
+    articles = read_articles([path])
+    assert next(articles).text == "好的。"  # the bad second line is not reached yet
+    with pytest.raises(ClassifierError):
+        next(articles)
+
+
+def test_gbk_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes('{"text": "煤炭保供稳价"}\r\n{"text": "电网建设"}\r\n'.encode("gbk"))
+    assert [a.text for a in read_articles([path])] == ["煤炭保供稳价", "电网建设"]
+
+
+# ---- bad input: one clear message naming the file (and line) ----
+
+
+def error_of(paths: list) -> str:
+    with pytest.raises(ClassifierError) as info:
+        list(read_articles(paths))
+    message = str(info.value)
+    assert "\n" not in message
+    return message
+
+
+def test_missing_path(tmp_path: Path) -> None:
+    assert "no such file or directory" in error_of([tmp_path / "nope.txt"])
+
+
+def test_binary_file(tmp_path: Path) -> None:
+    path = tmp_path / "image.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    assert "binary" in error_of([path])
+
+
+def test_empty_article(tmp_path: Path) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_text(" \n\u3000\n\n", encoding="utf-8")
+    assert error_of([path]) == f"{path}: empty article"
+
+
+def test_jsonl_line_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"text": "好"}\n\n{"text": oops}\n', encoding="utf-8")
+    assert error_of([path]).startswith(f"{path}:3: not valid JSON")
+
+
+def test_jsonl_line_without_text(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "好"}, {"title": "没有正文"}])
+    assert error_of([path]) == f'{path}:2: no "text" field'
+
+
+def test_jsonl_empty_text(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "a.jsonl", [{"text": "  "}])
+    assert error_of([path]) == f"{path}:1: empty article"
+
+
+def test_file_over_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_bytes("字".encode() * (MAX_ARTICLE_BYTES // 3 + 10))
+    assert "MiB limit" in error_of([path])
+
+
+def test_empty_directory(tmp_path: Path) -> None:
+    assert "no .txt or .jsonl" in error_of([tmp_path])

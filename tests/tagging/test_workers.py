@@ -1,0 +1,109 @@
+"""Tagging many articles: worker processes, streamed and atomic output, progress off a terminal, Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, write_jsonl
+from tests.tagging import seed_articles
+
+
+def many_articles(path: Path, n: int = 40) -> Path:
+    seeds = seed_articles()
+    records = [{"id": f"a{i:03d}", "title": seeds[i % 5].title, "text": seeds[i % 5].text[: 50 + i]} for i in range(n)]
+    return write_jsonl(path, records)
+
+
+def test_jobs_1_and_2_give_identical_output(
+    invoke, seed_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import classifier.tagging.workers
+
+    monkeypatch.setattr(classifier.tagging.workers, "BATCH_SIZE", 4)  # 40 articles = 10 batches over 2 workers
+    data = many_articles(tmp_path / "in.jsonl")
+    one = invoke("tag", data, "--model", seed_model, "--format", "jsonl", "--jobs", "1")
+    two = invoke("tag", data, "--model", seed_model, "--format", "jsonl", "--jobs", "2")
+    assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
+    assert one.stdout == two.stdout
+    assert [json.loads(line)["id"] for line in two.stdout.splitlines()] == [f"a{i:03d}" for i in range(40)]
+
+
+def test_streamed_json_equals_json_dumps(invoke, seed_model: Path, tmp_path: Path) -> None:
+    data = many_articles(tmp_path / "in.jsonl", n=3)
+    lines = invoke("tag", data, "--model", seed_model, "--format", "jsonl").stdout.splitlines()
+    array = invoke("tag", data, "--model", seed_model, "--format", "json").stdout
+    assert array == json.dumps([json.loads(line) for line in lines], ensure_ascii=False, indent=2) + "\n"
+
+
+def test_output_file_is_all_or_nothing(invoke, seed_model: Path, tmp_path: Path) -> None:
+    data = many_articles(tmp_path / "in.jsonl", n=300)
+    with data.open("a", encoding="utf-8") as stream:
+        stream.write("{not json\n")
+    out = tmp_path / "out" / "tags.jsonl"
+    result = invoke("tag", data, "--model", seed_model, "--output", out)
+    assert result.exit_code == 1 and "in.jsonl:301" in result.stderr
+    assert not out.exists() and list(out.parent.iterdir()) == []
+
+    out.write_text("old\n", encoding="utf-8")
+    assert invoke("tag", data, "--model", seed_model, "--output", out).exit_code == 1
+    assert out.read_text(encoding="utf-8") == "old\n" and list(out.parent.iterdir()) == [out]
+
+    good = many_articles(tmp_path / "good.jsonl", n=3)
+    assert invoke("tag", good, "--model", seed_model, "--output", out).exit_code == 0
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_progress_is_silent_off_a_terminal(invoke, seed_model: Path, tmp_path: Path) -> None:
+    from classifier.progress import Progress
+
+    stream = io.StringIO()
+    with Progress(total=10, stream=stream) as progress:
+        assert not progress.enabled
+        progress.advance(10)
+    assert stream.getvalue() == ""
+    result = invoke("tag", many_articles(tmp_path / "in.jsonl"), "--model", seed_model, "--format", "jsonl")
+    assert result.exit_code == 0 and result.stderr == ""
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_with_one_line(seed_model: Path, tmp_path: Path) -> None:
+    """SIGINT while the input is still being read: exit 130, one line, no output file."""
+    out = tmp_path / "tags.jsonl"
+    env = {**os.environ, "CLASSIFIER_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "classifier", "tag", "-", "--model", str(seed_model), "--output", str(out)]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, start_new_session=True
+    )
+    assert process.stdin is not None and process.stderr is not None
+    lines = "".join(json.dumps({"id": f"x{i}", "text": "美军f-22战机"}) + "\n" for i in range(600))
+    process.stdin.write(lines.encode())
+    process.stdin.flush()  # stdin stays open: the command waits for more input
+    try:
+        _wait_for_temp_file(out.parent, process)
+        process.send_signal(signal.SIGINT)
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=30) == 130
+    finally:
+        process.kill()
+    assert stderr.strip().splitlines() == ["error: interrupted"]
+    assert list(tmp_path.glob("*tags.jsonl*")) == []
+
+
+def _wait_for_temp_file(folder: Path, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Until the command has started writing (the model is loaded, the first batch tagged)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not list(folder.glob(".tags.jsonl.*")):
+        assert process.poll() is None, "the command ended early"
+        assert time.monotonic() < deadline, "the command never started writing"
+        time.sleep(0.05)
+    time.sleep(0.3)
