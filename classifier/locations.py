@@ -47,3 +47,15 @@ def shared_data_dir() -> Path:
     """The evaluation data read in place (pool, dev, recent, THUCNews): ``$CLASSIFIER_SHARED_DATA``,
     else ``../shared/data`` beside the project."""
     return _from_env("CLASSIFIER_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data")
+
+
+def project_relative(path: Path | str) -> str:
+    """``path`` relative to the project root (``../shared/...`` for a file beside it), for records
+    that must not carry one machine's absolute paths."""
+    return os.path.relpath(Path(path).resolve(), PROJECT_ROOT)
+
+
+def from_project(path: Path | str) -> Path:
+    """The inverse of :func:`project_relative`: an absolute path stays, a relative one is read from the project root."""
+    path = Path(path)
+    return path if path.is_absolute() else PROJECT_ROOT / path

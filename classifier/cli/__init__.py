@@ -6,6 +6,7 @@ and turns every expected failure into one line on stderr (:func:`classifier.cli.
 
 from __future__ import annotations
 
+import signal
 import warnings
 from typing import Any
 
@@ -13,7 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from classifier.cli._deprecated import upgrade_arguments
-from classifier.cli._util import note, one_line_warning, report_errors
+from classifier.cli._util import note, one_line_warning, raise_terminated, report_errors
 from classifier.cli.evaluate import evaluate
 from classifier.cli.labels import labels_app
 from classifier.cli.models import models_app
@@ -53,6 +54,7 @@ app.add_typer(models_app, name="models")
 
 
 def main() -> None:
-    """The console script: warnings on one line, then the app."""
+    """The console script: warnings on one line, SIGTERM handled like Ctrl-C, then the app."""
     warnings.showwarning = one_line_warning
+    signal.signal(signal.SIGTERM, raise_terminated)
     app()

@@ -11,7 +11,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from classifier.errors import ClassifierError
+from classifier.errors import ClassifierError, Terminated
 
 
 class Format(StrEnum):
@@ -28,6 +28,12 @@ class Format(StrEnum):
 PathsArg = Annotated[list[str], typer.Argument(help="Files (.txt one article, .jsonl one a line), directories, or -.")]
 ModelOpt = Annotated[
     Path | None, typer.Option("--model", "-m", help="Model directory or version; default: the store's default.")
+]
+TrustPickleOpt = Annotated[
+    bool,
+    typer.Option(
+        "--trust-pickle", help="Also load a model of an old format (a pickle, which can run code): only one you trust."
+    ),
 ]
 OutputOpt = Annotated[
     Path | None,
@@ -142,6 +148,8 @@ def report_errors(run: Any) -> Any:
         fail(str(error))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except Terminated:
+        fail("terminated", 143)
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly, as Unix tools do.
         sys.stderr.close()
@@ -149,6 +157,11 @@ def report_errors(run: Any) -> Any:
     except OSError as error:
         # A file we could not write or read (no space, a directory in the way, permissions).
         fail(f"{error.filename or 'I/O'}: {error.strerror or error}")
+
+
+def raise_terminated(signum: int, frame: Any) -> None:
+    """The SIGTERM handler: unwind as Ctrl-C does (see :class:`~classifier.errors.Terminated`)."""
+    raise Terminated
 
 
 def one_line_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from classifier.cli._util import (
     OwnTopicsOpt,
     TaxonomyOpt,
     TestOpt,
+    TrustPickleOpt,
     choose_format,
     json_document,
     write_lines,
@@ -20,6 +21,7 @@ from classifier.cli._util import (
 
 def evaluate(
     model: ModelOpt = None,
+    trust_pickle: TrustPickleOpt = False,
     test: TestOpt = None,
     folds: FoldsOpt = 5,
     labels: LabelsOpt = None,
@@ -38,7 +40,7 @@ def evaluate(
         from classifier.model.store import load_model
         from classifier.reading.reader import read_labelled
 
-        loaded = load_model(model)
+        loaded = load_model(model, trust_pickle=trust_pickle)
         articles = read_labelled(test, topics=loaded.topics)
         report = evaluate_pipeline(loaded.pipeline, articles)
         report["model"] = loaded.path.name

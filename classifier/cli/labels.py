@@ -19,6 +19,7 @@ from classifier.cli._util import (
     ModelOpt,
     OutputOpt,
     TaxonomyOpt,
+    TrustPickleOpt,
     choose_format,
     echo,
     fail,
@@ -70,6 +71,7 @@ def labels_review(
         bool, typer.Option("--redo-skipped", help="Show the articles skipped before again.")
     ] = False,
     model: ModelOpt = None,
+    trust_pickle: TrustPickleOpt = False,
     no_model: Annotated[bool, typer.Option("--no-model", help="Show no guesses.")] = False,
     label_store: LabelStoreOpt = None,
     annotator: AnnotatorOpt = None,
@@ -90,7 +92,7 @@ def labels_review(
         raise ClassifierError("standard input carries the keys: give the articles as a file")
     store = open_journal(label_store)
     tax = load_taxonomy(taxonomy)
-    loaded, why_none = review_model(model, no_model, tax)
+    loaded, why_none = review_model(model, no_model, tax, trust_pickle)
     if why_none:
         note(why_none)
     passed_over: dict[str, int] = {}

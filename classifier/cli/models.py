@@ -12,8 +12,10 @@ from classifier.cli._util import (
     FormatOpt,
     OutputOpt,
     TestOpt,
+    TrustPickleOpt,
     choose_format,
     echo,
+    fail,
     json_document,
     note,
     write_lines,
@@ -65,6 +67,7 @@ def models_compare(
     format: FormatOpt = None,
     changed: Annotated[int, typer.Option("--changed", help="Show at most this many changed articles.")] = 20,
     output: OutputOpt = None,
+    trust_pickle: TrustPickleOpt = False,
 ) -> None:
     """Compare two model versions on the same articles: metrics, F1 per topic, and which articles changed tags.
 
@@ -77,7 +80,7 @@ def models_compare(
     from classifier.reading.reader import read_labelled
 
     style = choose_format(format or Format.table, [Format.table, Format.json], output)
-    model_a, model_b = load_model(a), load_model(b)
+    model_a, model_b = load_model(a, trust_pickle=trust_pickle), load_model(b, trust_pickle=trust_pickle)
     if test is not None:
         articles = read_labelled(test, topics=sorted(set(model_a.topics) | set(model_b.topics)))
         report = compare_on_test(model_a, model_b, articles)
@@ -89,3 +92,26 @@ def models_compare(
         report = compare_by_cv(model_a, model_b, train_a, train_b, folds=folds)
     text = json_document(report) if style == Format.json else format_comparison(report, max_changed=changed)
     write_lines([text], output)
+
+
+@models_app.command("verify")
+def models_verify(
+    versions: Annotated[
+        list[str] | None, typer.Argument(help="Versions or model directories; default: every version in the store.")
+    ] = None,
+) -> None:
+    """Check model versions: every file against the manifest, and that the pipeline and arrays load as data."""
+    from classifier.model.store import resolve_model_dir, verify_all, verify_loadable
+
+    if versions:
+        results = [(v, verify_loadable(resolve_model_dir(v))) for v in versions]
+    else:
+        results = verify_all()
+        if not results:
+            echo("no models to verify")
+            return
+    for version, problem in results:
+        echo(f"ok      {version}" if problem is None else f"FAILED  {version}: {problem}")
+    failed = sum(problem is not None for _, problem in results)
+    if failed:
+        fail(f"{failed} of {len(results)} version(s) failed verification")

@@ -13,6 +13,7 @@ from classifier.cli._util import (
     LabelStoreOpt,
     ModelOpt,
     OutputOpt,
+    TrustPickleOpt,
     choose_format,
     json_lines,
     note,
@@ -29,6 +30,7 @@ def suggest(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="How many articles to suggest.")] = 50,
     strategy: Annotated[Strategy, typer.Option("--strategy", "-s")] = DEFAULT_STRATEGY,  # type: ignore[valid-type]
     model: ModelOpt = None,
+    trust_pickle: TrustPickleOpt = False,
     format: FormatOpt = None,
     output: OutputOpt = None,
     label_store: LabelStoreOpt = None,
@@ -48,7 +50,7 @@ def suggest(
 
     style = choose_format(format, [Format.table, Format.jsonl], output)
     files = list(expand_paths(pool))
-    loaded = load_model(model)
+    loaded = load_model(model, trust_pickle=trust_pickle)
     exclude = labelled_ids(open_journal(label_store))
     articles = list(read_articles(files))
     note(f"scoring {len(articles)} articles with {loaded.path.name}...")

@@ -15,6 +15,7 @@ from classifier.cli._util import (
     OutputOpt,
     PathsArg,
     TopOpt,
+    TrustPickleOpt,
     choose_format,
     json_array,
     json_lines,
@@ -26,6 +27,7 @@ from classifier.cli._util import (
 def tag(
     paths: PathsArg,
     model: ModelOpt = None,
+    trust_pickle: TrustPickleOpt = False,
     format: FormatOpt = None,
     top: TopOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms behind each assigned topic.")] = False,
@@ -39,12 +41,11 @@ def tag(
     """Tag articles with topics and a score per topic. Formats: table, json, jsonl."""
     from classifier.progress import Progress
     from classifier.reading.reader import count_articles, expand_paths, read_articles
-    from classifier.tagging.cache import load_tagging_model
-    from classifier.tagging.tagger import Tagger
+    from classifier.tagging.tagger import Tagger, load_tagging_model
     from classifier.tagging.workers import default_jobs, tag_batches
 
     files = list(expand_paths(paths))  # a missing path fails before the model is loaded
-    tagger = Tagger(load_tagging_model(model), top=top, explain=explain)
+    tagger = Tagger(load_tagging_model(model, trust_pickle), top=top, explain=explain)
     articles = read_articles(files, split_pages=split_pages)
     progress = Progress(label="articles")
     if output is None and stdout_is_terminal():

@@ -25,6 +25,7 @@ from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.evaluation.evaluate import out_of_fold
 from classifier.labelling.journal import LabelJournal
+from classifier.locations import from_project
 from classifier.metrics import compute_metrics
 from classifier.model.estimator import scores_and_topics
 from classifier.model.store import LoadedModel
@@ -87,7 +88,7 @@ def training_labels(model: LoadedModel, stores: Sequence[LabelJournal] = ()) -> 
     ClassifierError
         When neither reproduces the model's fingerprint.
     """
-    sources = [str(s) for s in model.meta.get("label_sources", [])]
+    sources = [str(from_project(s["path"] if isinstance(s, dict) else s)) for s in model.meta.get("label_sources", [])]
     fingerprint = model.meta.get("data_fingerprint")
     try:
         articles = load_labelled_articles(sources, topics=None)

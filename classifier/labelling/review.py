@@ -181,7 +181,9 @@ class Guesser:
         return guess, {str(t): float(s) for t, s in zip(pipeline[-1].classes_, row[0], strict=True)}
 
 
-def review_model(model: Path | str | None, no_model: bool, taxonomy: Any) -> tuple[Any | None, str | None]:
+def review_model(
+    model: Path | str | None, no_model: bool, taxonomy: Any, trust_pickle: bool = False
+) -> tuple[Any | None, str | None]:
     """The model whose guesses the review shows, or ``None`` and why (told so, or no default yet).
 
     Raises
@@ -196,7 +198,7 @@ def review_model(model: Path | str | None, no_model: bool, taxonomy: Any) -> tup
         return None, None
     if model is None and default_version() is None:
         return None, "no default model: showing no guesses (train one with `classifier train`)"
-    loaded = load_model(model)
+    loaded = load_model(model, trust_pickle=trust_pickle)
     unknown = [t for t in loaded.topics if t not in taxonomy]
     if unknown:
         raise ClassifierError(f"the model's topics {', '.join(unknown)} are not in the taxonomy")

@@ -1,16 +1,23 @@
-"""The model store: versioned model directories, a default pointer, atomic writes and checked loads.
+"""The model store: versioned model directories, a default pointer, atomic writes and verified, code-free loads.
 
 Layout::
 
     models/
       default                    # a text file naming the version ``tag`` uses
       20261123-140501-3fa2c1/    # one version per training
-        model.joblib             # the fitted sklearn Pipeline, nothing else
+        pipeline.skops           # the fitted scikit-learn Pipeline, in skops' safe format
+        tagger.npz               # what tagging needs, as arrays (loaded with allow_pickle=False)
+        tagger.json              # ... and its settings and vocabulary layout
         meta.json                # topics, thresholds, data fingerprint, counts, versions, metrics
+        manifest.json            # the format and the SHA-256 of every other file
 
-A version directory is written under a temporary name and renamed into place, so a failed or
-interrupted training never leaves a half-written model, and older versions are never touched.
-``joblib.load("models/<version>/model.joblib")`` gives a plain Pipeline to inspect.
+Nothing in a version directory is code: the pipeline is read by ``skops`` with an explicit list
+of trusted types (:data:`TRUSTED_TYPES`; any other type is refused), the arrays by NumPy with
+pickles refused, the rest is JSON. Every file is checked against the manifest before it is used.
+A version directory is written under a temporary name and renamed onto a name reserved with an
+exclusive ``mkdir``, so concurrent trainings get distinct versions, a failed or interrupted
+training leaves nothing half-written, and older versions are never touched. Models of formats
+1 and 2 (a joblib pickle) load only when the caller says it trusts the file (``--trust-pickle``).
 """
 
 from __future__ import annotations
@@ -27,14 +34,34 @@ from pathlib import Path
 from typing import Any
 
 from classifier.errors import ClassifierError
-from classifier.files import sha256_file, write_atomic
+from classifier.files import apply_umask, sha256_file, write_atomic
 from classifier.locations import models_dir
 
-MODEL_FILE = "model.joblib"
+FORMAT = "classifier-model/3"
+#: Formats whose model is a joblib pickle: loaded only with ``trust_pickle``.
+LEGACY_FORMATS = ("classifier-model/1", "classifier-model/2")
+PIPELINE_FILE = "pipeline.skops"
+TAGGER_ARRAYS = "tagger.npz"
+TAGGER_SETTINGS = "tagger.json"
 META_FILE = "meta.json"
+MANIFEST_FILE = "manifest.json"
+LEGACY_FILE = "model.joblib"
 DEFAULT_POINTER = "default"
-#: Bumped when what a version directory holds changes; older versions are refused with a clear error.
-FORMAT = "classifier-model/2"
+#: The files a version may list in its manifest.
+VERSION_FILES = (PIPELINE_FILE, TAGGER_ARRAYS, TAGGER_SETTINGS, META_FILE)
+
+#: The types beyond skops' own safe set that a saved pipeline may hold: ours, and the scikit-learn
+#: and SciPy ones our pipeline is made of. A file naming any other type is refused unread.
+TRUSTED_TYPES = frozenset(
+    {
+        "classifier.model.estimator.TopicClassifier",
+        "classifier.model.features.ArrayTfidfVectorizer",
+        "classifier.model.features.TermPriors",
+        "classifier.model.features.TextNormaliser",
+        "classifier.model.text.JiebaTokenizer",
+        "classifier.model.text.char_view",
+    }
+)
 
 
 @dataclass
@@ -51,20 +78,18 @@ class LoadedModel:
 
 
 def library_versions() -> dict[str, str]:
-    import jieba
-    import joblib
-    import numpy
-    import scipy
-    import sklearn
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {
-        "python": platform.python_version(),
-        "scikit-learn": sklearn.__version__,
-        "numpy": numpy.__version__,
-        "scipy": scipy.__version__,
-        "jieba": jieba.__version__,
-        "joblib": joblib.__version__,
-    }
+    out = {"python": platform.python_version()}
+    for name in ("scikit-learn", "numpy", "scipy", "jieba", "rjieba", "skops"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+# --- writing -------------------------------------------------------------------------------
 
 
 def check_output_dir(out_dir: Path) -> None:
@@ -72,6 +97,19 @@ def check_output_dir(out_dir: Path) -> None:
     out_dir = Path(out_dir)
     if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
         raise ClassifierError(f"{out_dir}: exists and is not empty; choose another --output")
+
+
+def _reserve_version(store: Path, stem: str) -> Path:
+    """Create an empty version directory named ``stem`` (or ``stem-2``, ...): an exclusive claim on the name."""
+    store.mkdir(parents=True, exist_ok=True)
+    for n in range(1, 10_000):
+        path = store / (stem if n == 1 else f"{stem}-{n}")
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise ClassifierError(f"{store}: no free version name for {stem}")  # pragma: no cover
 
 
 def save_model(
@@ -88,8 +126,8 @@ def save_model(
     pipeline : Pipeline
         The fitted pipeline.
     meta : dict
-        JSON-serialisable metadata; ``format``, ``created``, ``libraries`` and ``model_sha256``
-        are added here.
+        JSON-serialisable metadata; ``format``, ``version``, ``created`` and ``libraries`` are
+        added here.
     out_dir : Path or None
         Write exactly there (it must not exist yet, or be empty). ``None``: a new version in ``store``.
     store : Path
@@ -98,52 +136,70 @@ def save_model(
         Point the store's default at the new version. The first version of a store always
         becomes its default. Never for ``out_dir``, which lies outside the store.
     """
-    import joblib
+    import numpy as np
+    import skops.io
+
+    from classifier.model.export import export_tagger
 
     store = Path(store or models_dir())
     created = datetime.now(UTC)
     in_store = out_dir is None
     if out_dir is None:
         short = str(meta.get("data_fingerprint", ""))[:6] or "model"
-        out_dir = store / f"{created:%Y%m%d-%H%M%S}-{short}"
-        for n in range(2, 1000):  # two trainings on the same data within a second
-            if not out_dir.exists():
-                break
-            out_dir = store / f"{created:%Y%m%d-%H%M%S}-{short}-{n}"
-    out_dir = Path(out_dir)
-    check_output_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
+        out_dir = _reserve_version(store, f"{created:%Y%m%d-%H%M%S}-{short}")
+    else:
+        out_dir = Path(out_dir)
+        check_output_dir(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        joblib.dump(pipeline, tmp / MODEL_FILE, compress=3)
+        skops.io.dump(pipeline, tmp / PIPELINE_FILE)
+        exported = export_tagger(pipeline)
+        if exported is not None:
+            arrays, settings = exported
+            np.savez(tmp / TAGGER_ARRAYS, **arrays)
+            _write_json(tmp / TAGGER_SETTINGS, settings)
         meta = {
             "format": FORMAT,
             "version": out_dir.name,
             "created": created.isoformat(timespec="seconds"),
             "libraries": library_versions(),
             **meta,
-            "model_sha256": sha256_file(tmp / MODEL_FILE),
         }
-        (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        if out_dir.exists():
-            out_dir.rmdir()
-        os.replace(tmp, out_dir)
+        _write_json(tmp / META_FILE, meta)
+        files = {name: sha256_file(tmp / name) for name in VERSION_FILES if (tmp / name).is_file()}
+        _write_json(tmp / MANIFEST_FILE, {"format": FORMAT, "files": files})
+        for path in tmp.iterdir():
+            apply_umask(path)
+            with path.open("rb") as stream:
+                os.fsync(stream.fileno())
+        apply_umask(tmp, directory=True)
+        os.replace(tmp, out_dir)  # onto the empty directory reserved (or checked) above
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if in_store:
+            out_dir.rmdir()
         raise
     if in_store and (make_default or default_version(store) is None):
         set_default(out_dir, store)
     return out_dir
 
 
+def _write_json(path: Path, value: Any) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def set_default(version_dir: Path, store: Path | None = None) -> None:
-    """Point ``models/default`` at a version directory inside the store."""
+    """Point ``models/default`` at a complete, verified version directory inside the store."""
     store = Path(store or models_dir())
     version_dir = Path(version_dir).resolve()
     if version_dir.parent != store.resolve():
         raise ClassifierError(f"{version_dir}: not a version inside {store}")
-    read_meta(version_dir)
+    verify_version(version_dir)
     write_atomic(store / DEFAULT_POINTER, version_dir.name + "\n")
+
+
+# --- finding and reading -------------------------------------------------------------------
 
 
 def default_version(store: Path | None = None) -> str | None:
@@ -152,7 +208,7 @@ def default_version(store: Path | None = None) -> str | None:
 
 
 def resolve_model_dir(model: Path | str | None, store: Path | None = None) -> Path:
-    """Find a model directory: ``None`` is the store's default; a version name, a directory or its model file."""
+    """Find a model directory: ``None`` is the store's default; a version name, a directory or a file in it."""
     store = Path(store or models_dir())
     if model is None:
         version = default_version(store)
@@ -170,6 +226,7 @@ def resolve_model_dir(model: Path | str | None, store: Path | None = None) -> Pa
 
 
 def read_meta(model_dir: Path) -> dict[str, Any]:
+    """A version's ``meta.json``, unverified (for listing); loading goes through :func:`verify_version`."""
     meta_path = Path(model_dir) / META_FILE
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -179,50 +236,161 @@ def read_meta(model_dir: Path) -> dict[str, Any]:
         raise ClassifierError(f"{meta_path}: corrupt model metadata") from None
     if not isinstance(meta, dict) or not str(meta.get("format", "")).startswith("classifier-model/"):
         raise ClassifierError(f"{model_dir}: not a classifier model (unknown format)")
-    if meta["format"] != FORMAT:
-        raise ClassifierError(
-            f"{model_dir}: model format {meta['format']}, this version reads {FORMAT}; retrain it with `classifier train`"
-        )
     return meta
 
 
-def load_model(model: Path | str | None = None, store: Path | None = None) -> LoadedModel:
-    """Load and check a model: its file checksum, its type, and the library versions it was made with.
+def is_legacy(meta: dict[str, Any]) -> bool:
+    return meta.get("format") in LEGACY_FORMATS
+
+
+def verify_version(model_dir: Path, use: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Check a version against its manifest (format, the SHA-256 of each file about to be used); return its metadata.
+
+    ``use`` names the files the caller will read (``meta.json`` is always checked); ``None``
+    checks them all. Unlisted files are refused either way: nothing may sit in a version
+    directory that its manifest does not vouch for.
 
     Raises
     ------
     ClassifierError
-        When the model is missing, not ours, or corrupt. A different scikit-learn version
-        only warns (on stderr), since the model usually still works.
+        On a missing or malformed manifest, a missing, changed or unlisted file, or another format.
     """
-    import joblib
+    model_dir = Path(model_dir)
+    meta = read_meta(model_dir)
+    if is_legacy(meta):
+        raise ClassifierError(
+            f"{model_dir}: model format {meta['format']} is a pickle, which can run code when loaded; "
+            "retrain it with `classifier train`, or pass --trust-pickle if you trust the file"
+        )
+    if meta.get("format") != FORMAT:
+        raise ClassifierError(f"{model_dir}: model format {meta.get('format')}, this version reads {FORMAT}")
+    manifest_path = model_dir / MANIFEST_FILE
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = dict(manifest["files"])
+        listed_format = manifest["format"]
+    except FileNotFoundError:
+        raise ClassifierError(f"{model_dir}: no {MANIFEST_FILE}; the version is incomplete") from None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise ClassifierError(f"{manifest_path}: not a valid manifest") from None
+    if listed_format != FORMAT or META_FILE not in files or PIPELINE_FILE not in files:
+        raise ClassifierError(f"{manifest_path}: not a manifest of format {FORMAT}")
+    for name, digest in files.items():
+        if name not in VERSION_FILES:
+            raise ClassifierError(f"{manifest_path}: lists {name!r}, which no version holds")
+        if use is not None and name != META_FILE and name not in use:
+            continue
+        path = model_dir / name
+        if not path.is_file():
+            raise ClassifierError(f"{path}: missing (listed in {MANIFEST_FILE})")
+        if sha256_file(path) != digest:
+            raise ClassifierError(f"{path}: checksum does not match {MANIFEST_FILE}; the file is corrupt or changed")
+    unlisted = sorted(p.name for p in model_dir.iterdir() if p.name not in files and p.name != MANIFEST_FILE)
+    if unlisted:
+        raise ClassifierError(f"{model_dir}: files not in its manifest: {', '.join(unlisted)}; refused")
+    return meta
 
+
+def read_tagger(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+    """A verified version's tagging arrays, settings and metadata; ``None`` when it has none.
+
+    The arrays are read with pickles refused: a file holding Python objects is an error, not code.
+    """
+    import numpy as np
+
+    model_dir = Path(model_dir)
+    meta = verify_version(model_dir, use=(TAGGER_ARRAYS, TAGGER_SETTINGS))
+    if not (model_dir / TAGGER_ARRAYS).is_file():
+        return None
+    try:
+        with np.load(model_dir / TAGGER_ARRAYS, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+        settings = json.loads((model_dir / TAGGER_SETTINGS).read_text(encoding="utf-8"))
+    except (ValueError, OSError, KeyError, UnicodeDecodeError) as error:
+        raise ClassifierError(f"{model_dir}: tagging arrays cannot be read ({_first_line(error)}); refused") from None
+    return arrays, settings, meta
+
+
+def load_model(model: Path | str | None = None, store: Path | None = None, trust_pickle: bool = False) -> LoadedModel:
+    """Load and check a model's scikit-learn pipeline (for evaluation, retraining and inspection).
+
+    Parameters
+    ----------
+    model : path, version name or None
+        See :func:`resolve_model_dir`; ``None`` is the store's default.
+    trust_pickle : bool
+        Also load a model of an old format, whose file is a pickle (it could run code).
+
+    Raises
+    ------
+    ClassifierError
+        When the model is missing, not ours, changed, or holds a type outside
+        :data:`TRUSTED_TYPES`. A different scikit-learn version only warns (on stderr).
+    """
     model_dir = resolve_model_dir(model, store)
     meta = read_meta(model_dir)
-    model_file = model_dir / MODEL_FILE
-    if not model_file.is_file():
-        raise ClassifierError(f"{model_dir}: model file {MODEL_FILE} is missing")
-    if sha256_file(model_file) != meta.get("model_sha256"):
-        raise ClassifierError(f"{model_file}: checksum does not match {META_FILE}; the file is corrupt or changed")
+    if is_legacy(meta) and trust_pickle:
+        pipeline = _load_legacy(model_dir, meta)
+    else:
+        meta = verify_version(model_dir, use=(PIPELINE_FILE,))
+        pipeline = _load_skops(model_dir / PIPELINE_FILE)
+    _warn_on_other_sklearn(model_dir, meta)
+    from sklearn.pipeline import Pipeline
+
+    if not isinstance(pipeline, Pipeline) or not hasattr(pipeline[-1], "thresholds_"):
+        raise ClassifierError(f"{model_dir}: not a fitted classifier pipeline")
+    return LoadedModel(pipeline=pipeline, meta=meta, path=model_dir)
+
+
+def _load_skops(path: Path) -> Any:
+    import skops.io
+
+    try:
+        untrusted = set(skops.io.get_untrusted_types(file=path))
+    except Exception as error:  # noqa: BLE001 - any failure to read the file's schema means the same
+        raise ClassifierError(f"{path}: cannot be read ({_first_line(error)}); corrupt or not ours") from None
+    foreign = sorted(untrusted - TRUSTED_TYPES)
+    if foreign:
+        raise ClassifierError(f"{path}: holds types this program does not trust ({', '.join(foreign)}); refused")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)  # sklearn's own version warning; ours follows
+            return skops.io.load(path, trusted=sorted(untrusted))
+    except Exception as error:  # noqa: BLE001 - any failure to construct means the same to the user
+        raise ClassifierError(f"{path}: cannot be loaded ({_first_line(error)}); corrupt or not ours") from None
+
+
+def _load_legacy(model_dir: Path, meta: dict[str, Any]) -> Any:
+    """A format-1/2 joblib pickle, after its checksum: only ever called when the user trusts it."""
+    import joblib
+
+    path = model_dir / LEGACY_FILE
+    if not path.is_file():
+        raise ClassifierError(f"{model_dir}: model file {LEGACY_FILE} is missing")
+    if sha256_file(path) != meta.get("model_sha256"):
+        raise ClassifierError(f"{path}: checksum does not match {META_FILE}; the file is corrupt or changed")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=UserWarning)
+            return joblib.load(path)
+    except Exception as error:  # noqa: BLE001 - any unpickling failure means the same to the user
+        raise ClassifierError(f"{path}: cannot be loaded ({type(error).__name__}); corrupt or not ours") from None
+
+
+def _warn_on_other_sklearn(model_dir: Path, meta: dict[str, Any]) -> None:
     saved = meta.get("libraries", {}).get("scikit-learn")
-    current = library_versions()["scikit-learn"]
+    current = library_versions().get("scikit-learn")
     if saved and saved != current:
         warnings.warn(
             f"model {model_dir.name} was trained with scikit-learn {saved}, this is {current}; "
             "retrain if its scores look wrong",
-            stacklevel=2,
+            stacklevel=3,
         )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", category=UserWarning)  # sklearn's own version warning; ours is above
-            pipeline = joblib.load(model_file)
-    except Exception as error:  # noqa: BLE001 - any unpickling failure means the same to the user
-        raise ClassifierError(f"{model_file}: cannot be loaded ({type(error).__name__}); corrupt or not ours") from None
-    from sklearn.pipeline import Pipeline
 
-    if not isinstance(pipeline, Pipeline) or not hasattr(pipeline[-1], "thresholds_"):
-        raise ClassifierError(f"{model_file}: not a fitted classifier pipeline")
-    return LoadedModel(pipeline=pipeline, meta=meta, path=model_dir)
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0]}" if text else type(error).__name__
 
 
 def list_models(store: Path | None = None) -> list[dict[str, Any]]:
@@ -240,3 +408,24 @@ def list_models(store: Path | None = None) -> list[dict[str, Any]]:
         meta["path"] = str(path)
         out.append(meta)
     return out
+
+
+def verify_all(store: Path | None = None) -> list[tuple[str, str | None]]:
+    """Verify every version in the store: ``(version, problem or None)`` each, oldest first."""
+    store = Path(store or models_dir())
+    out: list[tuple[str, str | None]] = []
+    versions = sorted(p for p in store.iterdir() if p.is_dir() and not p.name.startswith(".")) if store.is_dir() else []
+    for path in versions:
+        out.append((path.name, verify_loadable(path)))
+    return out
+
+
+def verify_loadable(model_dir: Path) -> str | None:
+    """``None`` when a version verifies and its pipeline and arrays load safely, else the problem in one line."""
+    try:
+        verify_version(model_dir)
+        _load_skops(Path(model_dir) / PIPELINE_FILE)
+        read_tagger(model_dir)
+    except ClassifierError as error:
+        return str(error)
+    return None

@@ -18,6 +18,8 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.article import Article, topic_counts
 from classifier.errors import ClassifierError
+from classifier.files import sha256_file
+from classifier.locations import project_relative
 from classifier.metrics import compute_metrics
 from classifier.model.estimator import build_pipeline
 from classifier.taxonomy import Taxonomy, load_taxonomy
@@ -303,7 +305,7 @@ def train_model(
             "prior_weight_choice": {str(w): s for w, s in fitted.prior_weight_scores.items()},
         },
         "counts": topic_counts(articles, topics),
-        "label_sources": [str(p) for p in label_sources],
+        "label_sources": [{"path": project_relative(p), "sha256": sha256_file(p)} for p in label_sources],
         "cv_metrics": {k: v for k, v in cv.items() if k != "per_topic"},
     }
     return fitted.pipeline, meta

@@ -1,12 +1,11 @@
 """The model compiled to plain NumPy: feature rows and scores equal to the scikit-learn pipeline's, bit for bit.
 
-:func:`compile_model` turns the fitted pipeline into plain dictionaries and NumPy arrays
-(:class:`CompiledModel`) that reproduce its arithmetic operation for operation, so the scores
-are the pipeline's to the last bit, while tagging needs neither scikit-learn nor SciPy (about
-1 s of imports). Counting is done with :class:`collections.Counter` over each text's distinct
-terms, several times faster than ``CountVectorizer`` for the character n-grams that dominate
-the cost. A pipeline the compiler does not recognise (another vectoriser setting, another
-block) gives ``None``; the tagger then runs it through scikit-learn.
+:class:`CompiledModel` is built from the arrays and settings that :mod:`classifier.model.export`
+takes from the fitted pipeline (and the model store keeps beside it), and reproduces the
+pipeline's arithmetic operation for operation, so the scores are the pipeline's to the last bit
+while tagging needs neither scikit-learn nor SciPy. Counting is done with
+:class:`collections.Counter` over each text's distinct terms, several times faster than
+``CountVectorizer`` for the character n-grams that dominate the cost.
 """
 
 from __future__ import annotations
@@ -25,15 +24,11 @@ from classifier.model.text import JiebaTokenizer, char_view, normalise, weigh_ti
 
 # sklearn's char analyzer collapses runs of two or more white-space characters first.
 _WHITE_SPACES = re.compile(r"\s\s+")
-#: Character-block preprocessors the compiler reproduces, by qualified name (None: none).
+#: Character-block preprocessors, by the qualified name the export records (None: none).
 _PREPROCESSORS: dict[str | None, Callable[[str], str]] = {
     None: lambda text: text,
     "classifier.model.text.char_view": char_view,
 }
-
-
-def _qualified_name(function: Any) -> str:
-    return f"{getattr(function, '__module__', '')}.{getattr(function, '__qualname__', '')}"
 
 
 @dataclass
@@ -96,12 +91,72 @@ class CompiledModel:
     def __post_init__(self) -> None:
         self._counters: list[Callable[[str], Counter]] | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "_counters"}
+    @classmethod
+    def from_export(cls, arrays: dict[str, np.ndarray], settings: dict[str, Any]) -> CompiledModel:
+        """Build from :func:`classifier.model.export.export_tagger`'s arrays and settings (or the files of them).
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._counters = None
+        Raises
+        ------
+        KeyError, ValueError, TypeError
+            When an array or setting is missing or malformed; the model store turns these into
+            a one-line error.
+        """
+        blocks = []
+        for spec in settings["blocks"]:
+            name, kind = str(spec["name"]), str(spec["kind"])
+            weight = spec.get("union_weight")
+            common: dict[str, Any] = {"weight": float(weight) if weight is not None else None}
+            if kind == "terms":
+                params = {
+                    "pattern": str(spec["pattern"]),
+                    "term_groups": {str(t): [int(g) for g in gs] for t, gs in spec["term_groups"].items()},
+                    "weight": float(spec["prior_weight"]),
+                }
+                names = [str(g) for g in spec["groups"]]
+                blocks.append(Block(name, kind, int(spec["offset"]), names, params=params, **common))
+                continue
+            names = arrays[f"{name}.terms"].tolist()
+            if kind == "words":
+                params = {
+                    "stop_words": frozenset(spec["stop_words"]),
+                    "user_words": tuple(spec["user_words"]),
+                    "hmm": bool(spec["hmm"]),
+                }
+            elif kind == "chars":
+                if spec["preprocessor"] not in _PREPROCESSORS:
+                    raise ValueError(f"unknown character preprocessor {spec['preprocessor']!r}")
+                params = {"ngram_range": tuple(spec["ngram_range"]), "preprocessor": spec["preprocessor"]}
+            else:
+                raise ValueError(f"unknown block kind {kind!r}")
+            blocks.append(
+                Block(
+                    name,
+                    kind,
+                    int(spec["offset"]),
+                    names,
+                    vocabulary={term: column for column, term in enumerate(names)},
+                    idf=arrays[f"{name}.idf"] if spec["idf"] else None,
+                    sublinear_tf=bool(spec["sublinear_tf"]),
+                    binary=bool(spec["binary"]),
+                    params=params,
+                    **common,
+                )
+            )
+            if blocks[-1].width != int(spec["width"]):
+                raise ValueError(f"block {name}: {blocks[-1].width} terms, the settings say {spec['width']}")
+        model = cls(
+            topics=[str(t) for t in settings["topics"]],
+            blocks=blocks,
+            coef=arrays["coef"],
+            intercept=arrays["intercept"],
+            calibrators=arrays["calibrators"],
+            thresholds=arrays["thresholds"],
+            title_repeats=int(settings["title_repeats"]),
+        )
+        n_features = sum(b.width for b in blocks)
+        if model.coef.shape != (n_features, len(model.topics)):
+            raise ValueError(f"coef has shape {model.coef.shape}, expected {(n_features, len(model.topics))}")
+        return model
 
     def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The feature row of a raw text: sorted column indices and values, as the pipeline gives."""
@@ -208,98 +263,8 @@ def _terms_row(block: Block, matches: Counter) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compile_model(pipeline: Any) -> CompiledModel | None:
-    """The compiled form of a fitted pipeline, or ``None`` when it is not one the compiler knows."""
-    try:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+    """The compiled form of a fitted pipeline in memory, or ``None`` when it is not one tagging knows."""
+    from classifier.model.export import export_tagger
 
-        from classifier.model.estimator import TopicClassifier
-        from classifier.model.features import TermPriors, TextNormaliser
-
-        normaliser, union, classifier = (step for _, step in pipeline.steps)
-        if not (isinstance(normaliser, TextNormaliser) and isinstance(classifier, TopicClassifier)):
-            return None
-        weights = dict(union.transformer_weights or {})
-        if set(vars(normaliser)) - {"title_repeats"}:
-            return None
-        blocks, offset = [], 0
-        for name, step in union.transformer_list:
-            if isinstance(step, TfidfVectorizer):
-                block = _vectoriser_block(name, step, offset)
-            elif isinstance(step, TermPriors):
-                block = _terms_block(name, step, offset)
-            else:
-                return None
-            if block is None:
-                return None
-            block.weight = float(weights[name]) if weights.get(name) is not None else None
-            blocks.append(block)
-            offset += block.width
-        coef = np.column_stack([est.coef_.ravel() for est in classifier.estimators_]).astype(np.float64)
-        if coef.shape[0] != offset:
-            return None
-        return CompiledModel(
-            topics=[str(t) for t in classifier.classes_],
-            blocks=blocks,
-            coef=np.ascontiguousarray(coef),
-            intercept=np.array([float(est.intercept_[0]) for est in classifier.estimators_]),
-            calibrators=np.asarray(classifier.calibrators_, dtype=np.float64),
-            thresholds=np.asarray(classifier.thresholds_, dtype=np.float64),
-            title_repeats=int(normaliser.title_repeats),
-        )
-    except (AttributeError, ValueError, TypeError, IndexError):
-        return None
-
-
-def _vectoriser_block(name: str, vec: Any, offset: int) -> Block | None:
-    """A words or chars block, when the vectoriser's settings are ones :func:`_counter` reproduces."""
-    preprocessor = _qualified_name(vec.preprocessor) if vec.preprocessor is not None else None
-    plain = (
-        vec.input == "content"
-        and preprocessor in _PREPROCESSORS
-        and (vec.preprocessor is not None or not vec.lowercase)
-        and vec.strip_accents is None
-        and vec.norm == "l2"
-        and vec.dtype in (np.float64, float)
-    )
-    if not plain:
-        return None
-    names = [""] * len(vec.vocabulary_)
-    for term, column in vec.vocabulary_.items():
-        names[column] = term
-    common = dict(
-        name=name,
-        offset=offset,
-        names=names,
-        vocabulary=dict(vec.vocabulary_),
-        idf=np.asarray(vec.idf_, dtype=np.float64) if vec.use_idf else None,
-        sublinear_tf=bool(vec.sublinear_tf),
-        binary=bool(vec.binary),
-    )
-    if vec.analyzer == "char":
-        return Block(
-            kind="chars", params={"ngram_range": tuple(vec.ngram_range), "preprocessor": preprocessor}, **common
-        )
-    if (
-        vec.analyzer == "word"
-        and preprocessor is None
-        and isinstance(vec.tokenizer, JiebaTokenizer)
-        and tuple(vec.ngram_range) == (1, 1)
-    ):
-        stop = frozenset(vec.get_stop_words() or ())
-        return Block(
-            kind="words",
-            params={"stop_words": stop, "user_words": vec.tokenizer.user_words, "hmm": vec.tokenizer.hmm},
-            **common,
-        )
-    return None
-
-
-def _terms_block(name: str, step: Any, offset: int) -> Block:
-    pattern = step.pattern_.pattern if step.pattern_ is not None else ""
-    return Block(
-        name=name,
-        kind="terms",
-        offset=offset,
-        names=[str(g) for g in step.group_names_],
-        params={"pattern": pattern, "term_groups": dict(step.term_groups_), "weight": float(step.weight)},
-    )
+    exported = export_tagger(pipeline)
+    return CompiledModel.from_export(*exported) if exported is not None else None

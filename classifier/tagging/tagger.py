@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from classifier.article import Article
+from classifier.errors import ClassifierError
 from classifier.model.decision import assign_columns
 from classifier.model.text import JiebaTokenizer
 from classifier.tagging.compiled import Block, CompiledModel, compile_model
@@ -16,15 +19,51 @@ from classifier.tagging.compiled import Block, CompiledModel, compile_model
 BATCH_SIZE = 256
 
 
+@dataclass
+class TaggingModel:
+    """A model ready to tag: its compiled form (or its pipeline, when it has none), metadata and directory."""
+
+    model: Any
+    meta: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version") or (self.path.name if self.path else ""))
+
+
+def load_tagging_model(model: Path | str | None = None, trust_pickle: bool = False) -> TaggingModel:
+    """Load a model for tagging: its arrays when the version has them, else its pipeline.
+
+    The arrays are read from the version directory after checking it against its manifest
+    (:func:`classifier.model.store.read_tagger`), with no scikit-learn import and no pickle.
+    A version without arrays (a pipeline the exporter does not know), or an old pickled model
+    with ``trust_pickle``, is loaded as a pipeline and compiled in memory when it can be.
+    """
+    from classifier.model.store import is_legacy, load_model, read_meta, read_tagger, resolve_model_dir
+
+    model_dir = resolve_model_dir(model)
+    if not (trust_pickle and is_legacy(read_meta(model_dir))):
+        exported = read_tagger(model_dir)
+        if exported is not None:
+            arrays, settings, meta = exported
+            try:
+                compiled = CompiledModel.from_export(arrays, settings)
+            except (KeyError, ValueError, TypeError) as error:
+                raise ClassifierError(f"{model_dir}: tagging arrays do not fit together ({error}); refused") from None
+            return TaggingModel(compiled, meta, model_dir)
+    loaded = load_model(model_dir, trust_pickle=trust_pickle)
+    return TaggingModel(compile_model(loaded.pipeline) or _PipelineModel(loaded.pipeline), loaded.meta, model_dir)
+
+
 class Tagger:
     """Tags articles in batches with one model.
 
     Parameters
     ----------
-    model : CompiledModel or LoadedModel
-        A compiled model (see :func:`classifier.tagging.cache.load_tagging_model`); a
-        :class:`~classifier.model.store.LoadedModel` is compiled here,
-        or, if it cannot be, tagged through its scikit-learn pipeline.
+    model : TaggingModel, CompiledModel or LoadedModel
+        A model loaded by :func:`load_tagging_model`; a :class:`~classifier.model.store.LoadedModel`
+        is compiled here, or, if it cannot be, tagged through its scikit-learn pipeline.
     top : int or None
         Keep at most this many assigned topics per article (the highest-scored).
     explain : bool
@@ -34,7 +73,9 @@ class Tagger:
     """
 
     def __init__(self, model: Any, top: int | None = None, explain: bool = False, n_keywords: int = 5):
-        if not isinstance(model, CompiledModel):
+        if isinstance(model, TaggingModel):
+            model = model.model
+        elif not isinstance(model, CompiledModel | _PipelineModel):
             model = compile_model(model.pipeline) or _PipelineModel(model.pipeline)
         self.model = model
         self.topics = list(model.topics)

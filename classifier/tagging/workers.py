@@ -28,9 +28,11 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _ignore_sigint() -> None:
-    # Ctrl-C reaches the whole process group: only the parent handles it, then ends the workers.
+def _worker_signals() -> None:
+    # Ctrl-C reaches the whole process group: only the parent handles it, then ends the workers,
+    # with SIGTERM, which must kill a worker outright (the parent's handler unwinds instead).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> Iterator[R]:
@@ -46,7 +48,7 @@ def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> I
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(function, chunks)
         return
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_ignore_sigint)
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals)
     try:
         pending: deque[Any] = deque()
         for chunk in chunks:

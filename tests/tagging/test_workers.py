@@ -97,6 +97,30 @@ def test_ctrl_c_stops_with_one_line(seed_model: Path, tmp_path: Path) -> None:
     assert list(tmp_path.glob("*tags.jsonl*")) == []
 
 
+@pytest.mark.slow
+def test_sigterm_stops_with_one_line_and_no_temporary_file(seed_model: Path, tmp_path: Path) -> None:
+    """SIGTERM (a service manager stopping us) cleans up as Ctrl-C does: exit 143, one line, no temporary file."""
+    out = tmp_path / "tags.jsonl"
+    env = {**os.environ, "CLASSIFIER_CACHE": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "classifier", "tag", "-", "--model", str(seed_model), "--output", str(out)]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, start_new_session=True
+    )
+    assert process.stdin is not None and process.stderr is not None
+    lines = "".join(json.dumps({"id": f"x{i}", "text": "美军f-22战机"}) + "\n" for i in range(600))
+    process.stdin.write(lines.encode())
+    process.stdin.flush()  # stdin stays open: the command waits for more input
+    try:
+        _wait_for_temp_file(out.parent, process)
+        process.send_signal(signal.SIGTERM)
+        stderr = process.stderr.read().decode()
+        assert process.wait(timeout=30) == 143
+    finally:
+        process.kill()
+    assert stderr.strip().splitlines() == ["error: terminated"]
+    assert list(tmp_path.glob("*tags.jsonl*")) == []
+
+
 def _wait_for_temp_file(folder: Path, process: subprocess.Popen, timeout: float = 30.0) -> None:
     """Until the command has started writing (the model is loaded, the first batch tagged)."""
     import time
