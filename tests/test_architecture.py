@@ -2,7 +2,7 @@
 
 The layers, bottom first (README's "Layout" names every module):
 
-0. the base: errors, locations, files, article, taxonomy, metrics, progress
+0. the base: errors, locations, files, article, taxonomy, metrics, progress, chinese
 1. ``reading``: input (articles, pages, label files)
 2. ``model``: features, classifier, training, the model store
 3. ``tagging``: the compiled model, the tagger, worker processes
@@ -32,6 +32,7 @@ LAYERS = {
     "classifier.taxonomy": 0,
     "classifier.metrics": 0,
     "classifier.progress": 0,
+    "classifier.chinese": 0,
     "classifier.reading": 1,
     "classifier.model": 2,
     "classifier.tagging": 3,

@@ -29,6 +29,9 @@ PathsArg = Annotated[list[str], typer.Argument(help="Files (.txt one article, .j
 ModelOpt = Annotated[
     Path | None, typer.Option("--model", "-m", help="Model directory or version; default: the store's default.")
 ]
+VerboseOpt = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Say on stderr how each input was read (e.g. its encoding).")
+]
 TrustPickleOpt = Annotated[
     bool,
     typer.Option(
@@ -132,6 +135,18 @@ def note(message: str) -> None:
 
 
 # --- errors --------------------------------------------------------------------------------
+
+
+def set_verbose(verbose: bool) -> None:
+    """With ``--verbose``, the library's informational messages go to stderr, one line each."""
+    if verbose:
+        import logging
+
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger = logging.getLogger("classifier")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

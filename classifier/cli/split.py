@@ -7,15 +7,27 @@ from typing import Annotated
 
 import typer
 
-from classifier.cli._util import Format, FormatOpt, OutputOpt, choose_format, json_lines, note, write_lines
+from classifier.cli._util import (
+    Format,
+    FormatOpt,
+    OutputOpt,
+    VerboseOpt,
+    choose_format,
+    json_lines,
+    note,
+    set_verbose,
+    write_lines,
+)
 
 
 def split(
     pages: Annotated[list[Path], typer.Argument(help="Newspaper page text files.")],
     output: OutputOpt = None,
     format: FormatOpt = None,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Split newspaper pages into articles (title, text, byline, kind). Formats: table, jsonl."""
+    set_verbose(verbose)
     from classifier.reading.reader import read_articles
 
     articles = list(read_articles(pages, split_pages=True))

@@ -16,9 +16,11 @@ from classifier.cli._util import (
     PathsArg,
     TopOpt,
     TrustPickleOpt,
+    VerboseOpt,
     choose_format,
     json_array,
     json_lines,
+    set_verbose,
     stdout_is_terminal,
     write_lines,
 )
@@ -29,6 +31,7 @@ def tag(
     model: ModelOpt = None,
     trust_pickle: TrustPickleOpt = False,
     format: FormatOpt = None,
+    verbose: VerboseOpt = False,
     top: TopOpt = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show the terms behind each assigned topic.")] = False,
     split_pages: Annotated[bool, typer.Option("--split", help="Inputs are newspaper pages: split them first.")] = False,
@@ -39,12 +42,14 @@ def tag(
     ] = None,
 ) -> None:
     """Tag articles with topics and a score per topic. Formats: table, json, jsonl."""
+    set_verbose(verbose)
     from classifier.progress import Progress
     from classifier.reading.reader import count_articles, expand_paths, read_articles
     from classifier.tagging.tagger import Tagger, load_tagging_model
     from classifier.tagging.workers import default_jobs, tag_batches
 
-    files = list(expand_paths(paths))  # a missing path fails before the model is loaded
+    # A missing path fails before the model is loaded; our own output file is never read as input.
+    files = list(expand_paths(paths, skip=[output]))
     tagger = Tagger(load_tagging_model(model, trust_pickle), top=top, explain=explain)
     articles = read_articles(files, split_pages=split_pages)
     progress = Progress(label="articles")

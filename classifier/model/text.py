@@ -12,14 +12,17 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
+from classifier.chinese import to_simplified
+
 # A token worth keeping has at least one CJK character, letter or digit.
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 _SPACES = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width letters and digits to ASCII), lower case, runs of white space to one space."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+    """Traditional characters to simplified (OpenCC), NFKC (full-width letters and digits to ASCII),
+    lower case, runs of white space to one space."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", to_simplified(text))).strip().lower()
 
 
 _DIGIT = re.compile(r"\d")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import io
 import json
+import logging
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -30,10 +31,13 @@ from typing import BinaryIO
 from classifier.article import Article
 from classifier.errors import ClassifierError
 
+_log = logging.getLogger(__name__)
 MAX_ARTICLE_BYTES = 10 * 1024 * 1024
 #: A first line longer than this is body text, not a title.
 MAX_TITLE_CHARS = 60
-INPUT_SUFFIXES = (".txt", ".jsonl")
+INPUT_SUFFIXES = (".txt", ".json", ".jsonl")
+#: A ``.json`` file is read whole; larger inputs belong in JSONL, which is streamed.
+MAX_JSON_BYTES = 256 * 1024 * 1024
 _SNIFF_BYTES = 64 * 1024
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -49,33 +53,52 @@ def normalise_text(text: str) -> str:
 
 
 def detect_encoding(head: bytes, name: str) -> str:
-    """Name the codec of a file from its first bytes.
+    """Name the codec of a file from its first bytes, and say which on the ``classifier.reading`` logger.
+
+    A BOM decides; then UTF-8 if the bytes are valid UTF-8; otherwise GB18030 (a superset of GBK
+    and GB2312) or Big5 (HKSCS), whichever decoding reads as more common Chinese characters
+    (:func:`classifier.chinese.chinese_score`): Big5 bytes are almost always valid GBK too, so
+    validity alone would read a Big5 file as garbled GBK.
 
     Parameters
     ----------
     head : bytes
         The first bytes of the file (up to 64 KiB is plenty).
     name : str
-        File name, for the error message.
+        File name, for the messages.
 
     Raises
     ------
     ClassifierError
         When the bytes look binary (NUL bytes without a UTF-16 BOM) or decode as nothing we know.
     """
+    codec = _detect(head, name)
+    _log.info("%s: read as %s", name, codec)
+    return codec
+
+
+def _detect(head: bytes, name: str) -> str:
     for bom, codec in _BOMS:
         if head.startswith(bom):
             return codec
     if b"\x00" in head:
         raise ClassifierError(f"{name}: looks like a binary file, not text")
-    for codec in ("utf-8", "gb18030"):
+    decoded = {}
+    for codec in ("utf-8", "gb18030", "big5hkscs"):
         try:
             # final=False: a multi-byte character cut by the end of `head` is not an error.
-            codecs.getincrementaldecoder(codec)().decode(head, final=False)
-            return codec
+            decoded[codec] = codecs.getincrementaldecoder(codec)().decode(head, final=False)
         except UnicodeDecodeError:
             continue
-    raise ClassifierError(f"{name}: not text in UTF-8, UTF-16 or GB18030")
+        if codec == "utf-8":
+            return codec
+    if not decoded:
+        raise ClassifierError(f"{name}: not text in UTF-8, UTF-16, GB18030 or Big5")
+    if len(decoded) == 1:
+        return next(iter(decoded))
+    from classifier.chinese import chinese_score
+
+    return max(decoded, key=lambda codec: chinese_score(decoded[codec]))  # a tie keeps GB18030
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -85,6 +108,14 @@ def decode_bytes(data: bytes, name: str) -> str:
         return normalise_text(data.decode(codec))
     except UnicodeDecodeError as error:
         raise ClassifierError(f"{name}: cannot be decoded as {codec} (byte {error.start})") from None
+
+
+def _read_limited_file(path: Path, limit: int) -> bytes:
+    with Path(path).open("rb") as stream:
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise ClassifierError(f"{path}: larger than {limit // 2**20} MiB; write it as JSONL, which is streamed")
+    return data
 
 
 def _read_limited(stream: BinaryIO, name: str) -> bytes:
@@ -143,26 +174,49 @@ def _article_from_record(record: object, default_id: str, where: str) -> Article
 
 
 def iter_jsonl_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
-    """Yield ``(line number, line)`` of a JSONL byte stream, decoding lazily.
+    """Yield ``(line number, line)`` of a JSONL byte stream, decoding lazily, one line at a time.
 
-    Line numbers start at 1; blank lines are skipped.
+    Line numbers start at 1 and count every line, so an error names the line it is on; blank
+    lines are skipped. Lines are cut on ``\n`` bytes, which no byte of a multi-byte character
+    in UTF-8, GB18030 or Big5 can be; UTF-16, and files with only ``\r`` line ends, are decoded
+    as a text stream instead.
     """
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
-    codec = detect_encoding(buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES], name)
+    head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
+    codec = detect_encoding(head, name)
+    if codec == "utf-16" or (b"\r" in head and b"\n" not in head):
+        yield from _iter_text_lines(buffered, name, codec)
+        return
+    limit = MAX_ARTICLE_BYTES + 1
+    lineno = 0
+    while raw := buffered.readline(limit):
+        lineno += 1
+        if len(raw) >= limit and not raw.endswith(b"\n"):
+            raise ClassifierError(f"{name}:{lineno}: line longer than the {MAX_ARTICLE_BYTES // 2**20} MiB limit")
+        try:
+            line = raw.decode(codec)
+        except UnicodeDecodeError as error:
+            raise ClassifierError(
+                f"{name}:{lineno}: cannot be decoded as {codec} (byte {error.start + 1} of the line)"
+            ) from None
+        if lineno == 1:
+            line = line.lstrip("\ufeff")
+        if line.strip():
+            yield lineno, line
+
+
+def _iter_text_lines(buffered: io.BufferedReader, name: str, codec: str) -> Iterator[tuple[int, str]]:
     text = io.TextIOWrapper(buffered, encoding=codec, errors="strict", newline=None)
     lineno = 0
     try:
-        while True:
-            line = text.readline(MAX_ARTICLE_BYTES + 1)
-            if not line:
-                return
+        while line := text.readline(MAX_ARTICLE_BYTES + 1):
             lineno += 1
             if len(line) > MAX_ARTICLE_BYTES:
                 raise ClassifierError(f"{name}:{lineno}: line longer than the {MAX_ARTICLE_BYTES // 2**20} MiB limit")
             if line.strip():
                 yield lineno, line
     except UnicodeDecodeError:
-        raise ClassifierError(f"{name}:{lineno + 1}: cannot be decoded as {codec}") from None
+        raise ClassifierError(f"{name}: cannot be decoded as {codec} (after line {lineno})") from None
 
 
 def iter_jsonl(stream: BinaryIO, name: str, stem: str) -> Iterator[Article]:
@@ -185,25 +239,58 @@ def read_jsonl(path: Path) -> Iterator[Article]:
         yield from iter_jsonl(stream, str(path), path.stem)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> Iterator[Path | str]:
-    """Turn the user's paths into files: directories give their ``.txt``/``.jsonl`` files, sorted.
+def expand_paths(paths: Iterable[str | Path], skip: Iterable[Path | str | None] = ()) -> Iterator[Path | str]:
+    """Turn the user's paths into files: directories give their ``.txt``/``.json``/``.jsonl`` files, sorted.
 
-    ``-`` is passed through as is. A missing path raises :class:`ClassifierError` when reached.
+    Hidden files (a name starting with ``.``, such as a write in progress) and the files in
+    ``skip`` (e.g. the command's own output file, which may lie in the directory being read)
+    are passed over in directories. ``-`` is passed through as is. A missing path raises
+    :class:`ClassifierError` when reached.
     """
+    skipped = {Path(p).resolve() for p in skip if p is not None}
     for raw in paths:
         if str(raw) == "-":
             yield "-"
             continue
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES)
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in INPUT_SUFFIXES
+                and not p.name.startswith(".")
+                and p.resolve() not in skipped
+            )
             if not files:
-                raise ClassifierError(f"{path}: directory holds no .txt or .jsonl file")
+                raise ClassifierError(f"{path}: directory holds no {', '.join(INPUT_SUFFIXES)} file")
             yield from files
         elif path.exists():
             yield path
         else:
             raise ClassifierError(f"{path}: no such file or directory")
+
+
+def read_json(path: Path) -> Iterator[Article]:
+    """The articles of a ``.json`` file: an array of article objects, or one object.
+
+    Raises
+    ------
+    ClassifierError
+        When it is not JSON, or JSON of another shape (with a pointer to JSONL, the streamed form).
+    """
+    data = _read_limited_file(path, MAX_JSON_BYTES)
+    text = decode_bytes(data, str(path))
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        hint = "; one article per line is .jsonl" if error.msg == "Extra data" else ""
+        raise ClassifierError(f"{path}:{error.lineno}: not valid JSON ({error.msg}){hint}") from None
+    records = value if isinstance(value, list) else [value]
+    if not all(isinstance(r, dict) for r in records):
+        raise ClassifierError(f"{path}: expected an article object or an array of them (or JSONL, one a line)")
+    for n, record in enumerate(records, start=1):
+        yield _article_from_record(record, f"{path.stem}-{n}", f"{path}: article {n}")
 
 
 def _read_stdin() -> Iterator[Article]:
@@ -261,8 +348,8 @@ def read_articles(paths: Iterable[str | Path], split_pages: bool = False) -> Ite
     Parameters
     ----------
     paths : iterable of str or Path
-        Files (``.txt`` = one article, ``.jsonl`` = one a line, any other suffix is read as
-        ``.txt``), directories, or ``-`` for standard input.
+        Files (``.txt`` = one article, ``.json`` = an array of articles, ``.jsonl`` = one a line,
+        any other suffix is read as ``.txt``), directories, or ``-`` for standard input.
     split_pages : bool
         The files are whole newspaper pages: split each into its articles
         (:func:`classifier.reading.split.split_page`).
@@ -270,18 +357,34 @@ def read_articles(paths: Iterable[str | Path], split_pages: bool = False) -> Ite
     Raises
     ------
     ClassifierError
-        On any input we cannot read; the message names the file and, for JSONL, the line.
+        On any input we cannot read (the message names the file and, for JSONL, the line), and
+        when the inputs hold no article at all.
     """
+    paths = list(paths)
+    count = 0
     for path in expand_paths(paths):
         if split_pages:
-            from classifier.reading.split import split_page
-
-            if path == "-":
-                raise ClassifierError("--split reads page files, not standard input")
-            yield from split_page(read_text_file(path), path.stem)
+            articles = _split(path)
         elif path == "-":
-            yield from _read_stdin()
+            articles = _read_stdin()
         elif path.suffix.lower() == ".jsonl":
-            yield from read_jsonl(path)
+            articles = read_jsonl(path)
+        elif path.suffix.lower() == ".json":
+            articles = read_json(path)
         else:
-            yield article_from_text(read_text_file(path), path.stem, str(path))
+            articles = iter([article_from_text(read_text_file(path), path.stem, str(path))])
+        for article in articles:
+            count += 1
+            yield article
+    if count == 0:
+        raise ClassifierError(f"no articles in {', '.join(str(p) for p in paths)}")
+
+
+def _split(path: Path | str) -> Iterator[Article]:
+    from classifier.reading.split import split_page
+
+    if path == "-":
+        raise ClassifierError("--split reads page files, not standard input")
+    if path.suffix.lower() in (".json", ".jsonl"):
+        raise ClassifierError(f"{path}: a newspaper page is a text file; {path.suffix} holds articles already")
+    yield from split_page(read_text_file(path), path.stem)

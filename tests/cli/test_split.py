@@ -28,3 +28,14 @@ def test_split_table(invoke) -> None:
     result = invoke("split", SEED_PAGE, "--format", "table")
     assert result.exit_code == 0
     assert result.stdout.splitlines()[-1] == "9 articles from 1 pages"
+
+
+def test_split_refuses_articles_in_jsonl(invoke, tmp_path: Path) -> None:
+    """A .jsonl once came out as one 7,185-character "notice"."""
+    from tests.conftest import one_line_error, write_jsonl
+
+    path = write_jsonl(tmp_path / "articles.jsonl", [{"text": "正文"}])
+    assert (
+        one_line_error(invoke("split", path))
+        == f"error: {path}: a newspaper page is a text file; .jsonl holds articles already"
+    )

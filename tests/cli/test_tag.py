@@ -80,3 +80,22 @@ def test_tag_with_a_model_of_another_format(invoke, seed_model: Path, tmp_path: 
     (old / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     message = one_line_error(invoke("tag", SEED_PAGE, "--model", old))
     assert "model format classifier-model/9, this version reads classifier-model/3" in message
+
+
+def test_tagging_a_directory_into_a_file_inside_it_does_not_read_that_file(invoke, tmp_path: Path) -> None:
+    """The second run used to tag the first run's output as articles."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_jsonl(folder / "a.jsonl", [{"id": "a1", "text": "治理大气污染。"}, {"id": "a2", "text": "发展人工智能。"}])
+    out = folder / "tags.jsonl"
+    for _ in range(2):
+        assert invoke("tag", folder, "--output", out).exit_code == 0
+        assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == ["a1", "a2"]
+
+
+def test_an_empty_input_is_an_error_and_writes_nothing(invoke, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    out = tmp_path / "tags.jsonl"
+    assert one_line_error(invoke("tag", empty, "--output", out)) == f"error: no articles in {empty}"
+    assert not out.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
@@ -152,4 +153,51 @@ def test_file_over_size_limit(tmp_path: Path) -> None:
 
 
 def test_empty_directory(tmp_path: Path) -> None:
-    assert "no .txt or .jsonl" in error_of([tmp_path])
+    assert "directory holds no .txt, .json, .jsonl file" in error_of([tmp_path])
+
+
+def test_a_json_array_of_articles(tmp_path: Path) -> None:
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps([{"id": "a", "text": "第一篇"}, {"title": "二", "text": "第二篇"}]), encoding="utf-8")
+    articles = list(read_articles([path]))
+    assert [(a.id, a.title, a.text) for a in articles] == [("a", "", "第一篇"), ("batch-2", "二", "第二篇")]
+
+
+def test_a_json_object_is_one_article(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps({"id": "x", "title": "标题", "text": "正文"}), encoding="utf-8")
+    assert [a.id for a in read_articles([path])] == ["x"]
+
+
+def test_json_lines_in_a_json_file_point_to_jsonl(tmp_path: Path) -> None:
+    """A .json file was once tagged as one article, JSON and all."""
+    path = tmp_path / "lines.json"
+    path.write_text('{"text": "一"}\n{"text": "二"}\n', encoding="utf-8")
+    assert error_of([path]) == f"{path}:2: not valid JSON (Extra data); one article per line is .jsonl"
+    (tmp_path / "numbers.json").write_text("[1, 2]", encoding="utf-8")
+    assert "expected an article object or an array of them" in error_of([tmp_path / "numbers.json"])
+
+
+def test_an_empty_jsonl_says_no_articles(tmp_path: Path) -> None:
+    """It used to exit 0 in silence."""
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n\n", encoding="utf-8")
+    assert error_of([path]) == f"no articles in {path}"
+
+
+def test_a_bad_byte_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    """An invalid UTF-8 byte on line 9001 was reported on line 8998 (the decoder reads ahead in chunks)."""
+    path = tmp_path / "big.jsonl"
+    lines = [json.dumps({"text": f"第{i}篇文章"}, ensure_ascii=False).encode() for i in range(1, 9001)]
+    lines.append(b'{"text": "\xff"}')
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert error_of([path]).startswith(f"{path}:9001: cannot be decoded as utf-8")
+
+
+def test_a_directory_passes_over_hidden_files_and_the_files_to_skip(tmp_path: Path) -> None:
+    from classifier.reading.reader import expand_paths
+
+    write_jsonl(tmp_path / "in.jsonl", [{"text": "正文"}])
+    write_jsonl(tmp_path / "tags.jsonl", [{"text": "上次的输出"}])
+    (tmp_path / ".tags.jsonl.x1y2").write_text('{"text": "写了一半', encoding="utf-8")
+    assert list(expand_paths([tmp_path], skip=[tmp_path / "tags.jsonl"])) == [tmp_path / "in.jsonl"]

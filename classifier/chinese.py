@@ -1,0 +1,60 @@
+"""Traditional Chinese to simplified (OpenCC), and how much a decoding of bytes looks like Chinese text.
+
+The model's features are simplified characters, so traditional text is converted before it is
+featurised (:func:`to_simplified`, used by :func:`classifier.model.text.normalise`). OpenCC is
+loaded only when a text holds a character it would change (:data:`TRADITIONAL_CHARS`, the
+characters OpenCC's ``t2s`` maps to others, kept in ``traditional_chars.txt`` and checked against
+OpenCC by the tests), so simplified text pays one regular-expression scan and no conversion.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+_CHARS_FILE = Path(__file__).with_name("traditional_chars.txt")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.cache
+def _traditional() -> re.Pattern[str]:
+    chars = _CHARS_FILE.read_text(encoding="utf-8").strip()
+    return re.compile("[" + re.escape(chars) + "]")
+
+
+@functools.cache
+def _converter() -> Callable[[str], str]:
+    import opencc
+
+    return opencc.OpenCC("t2s").convert
+
+
+def has_traditional(text: str) -> bool:
+    """Does the text hold a character OpenCC's ``t2s`` would change?"""
+    return _traditional().search(text) is not None
+
+
+def to_simplified(text: str) -> str:
+    """The text in simplified characters (OpenCC ``t2s``, phrase-aware); simplified text is returned as it is."""
+    return _converter()(text) if has_traditional(text) else text
+
+
+def chinese_score(text: str) -> float:
+    """The share of the text's Han characters that are common simplified ones once converted (in GB2312).
+
+    A right decoding of Chinese bytes scores high, in simplified or traditional script alike; a
+    wrong one (Big5 bytes read as GBK, or the reverse) gives rare characters and scores low.
+    """
+    han = _HAN.findall(to_simplified(text))
+    if not han:
+        return 0.0
+    common = 0
+    for char in han:
+        try:
+            char.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 1
+    return common / len(han)
