@@ -28,9 +28,11 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +45,13 @@ from classifier.reading.labels import read_label_records, split_seed_pages, vali
 #: The label store new decisions go to unless told otherwise, in :func:`~classifier.locations.labels_dir`.
 DEFAULT_STORE_NAME = "new_labels.jsonl"
 JOURNAL_DIR = "journal"
-#: Journal actions: a label (possibly the empty set) or a deliberate skip.
+#: Journal actions: a label (possibly the empty set) or a deliberate skip, the decisions; a review
+#: session's claim on an article it shows, and its end (which releases its claims); the commit line
+#: that makes an import's lines count.
 LABEL, SKIP = "label", "skip"
+CLAIM, END, COMMIT = "claim", "end", "commit"
+#: A claim not refreshed for this long is taken to belong to a session that died.
+CLAIM_TIMEOUT = timedelta(minutes=30)
 #: Article fields copied into a label record when the article is not a seed article.
 ARTICLE_FIELDS = ("date",)
 
@@ -58,7 +65,7 @@ def default_annotator() -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def parse_topics(text: str, allowed: Sequence[str]) -> list[str]:
@@ -112,8 +119,12 @@ class LabelJournal:
 
     # -- reading -------------------------------------------------------------------------
 
-    def journal(self) -> list[dict[str, Any]]:
-        """Every decision in order. A torn last line (a crash mid-write) is ignored."""
+    def entries(self) -> list[dict[str, Any]]:
+        """Every journal line in order: decisions, claims, session ends, import commits.
+
+        A torn last line (a crash mid-write) is ignored, and so are the lines of an import whose
+        commit line never came (a crash mid-import): an import counts all or nothing.
+        """
         if not self.journal_path.is_file():
             return []
         out = []
@@ -128,7 +139,12 @@ class LabelJournal:
                     continue
                 raise ClassifierError(f"{self.journal_path}:{n}: not valid JSON") from None
             out.append(entry)
-        return out
+        committed = {e["txn"] for e in out if e.get("action") == COMMIT}
+        return [e for e in out if "txn" not in e or e["txn"] in committed]
+
+    def journal(self) -> list[dict[str, Any]]:
+        """Every decision (labels and skips) in order."""
+        return [e for e in self.entries() if e.get("action", LABEL) in (LABEL, SKIP)]
 
     def latest(self) -> dict[str, dict[str, Any]]:
         """The last decision per id (labels and skips), in first-decided order."""
@@ -166,18 +182,32 @@ class LabelJournal:
         source: str,
         guess: Sequence[str] | None = None,
         model: str | None = None,
-        refresh: bool = True,
+        session: str | None = None,
     ) -> dict[str, Any]:
         """Journal one decision and refresh the label file. ``topics=None`` records a skip.
-
-        ``refresh=False`` leaves the label file for the caller to :meth:`materialise` once
-        (a bulk import); the journal is written either way.
 
         Returns
         -------
         dict
             The journal entry written.
         """
+        entry = self.entry(article, topics, annotator, source, guess, model, session)
+        with self.locked():
+            self._append([entry])
+            self.materialise()
+        return entry
+
+    def entry(
+        self,
+        article: Article,
+        topics: Sequence[str] | None,
+        annotator: str,
+        source: str,
+        guess: Sequence[str] | None = None,
+        model: str | None = None,
+        session: str | None = None,
+    ) -> dict[str, Any]:
+        """The journal entry of one decision (not written)."""
         self.check_free(article.id)
         entry: dict[str, Any] = {"id": article.id, "title": article.title}
         if article.id not in self.seed_articles:
@@ -195,15 +225,34 @@ class LabelJournal:
             entry["model_topics"] = list(guess)
             if model:
                 entry["model"] = model
-        self._append(entry)
-        if refresh:
-            self.materialise()
+        if session:
+            entry["session"] = session
         return entry
 
-    def _append(self, entry: dict[str, Any]) -> None:
-        """Append one line and fsync it: after this returns, the decision survives a crash."""
+    def record_all(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Journal many decisions all or nothing (an import): a crash before the commit line leaves none."""
+        txn = uuid.uuid4().hex
+        with self.locked():
+            self._append([{**e, "txn": txn} for e in entries] + [{"action": COMMIT, "txn": txn, "at": now_iso()}])
+            self.materialise()
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock: one writer at a time, so a label file is never rebuilt from a stale journal."""
+        import fcntl
+
         self.journal_path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with (self.journal_path.parent / f".{self.path.name}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _append(self, entries: Sequence[dict[str, Any]]) -> None:
+        """Append lines in one write and fsync them: after this returns, they survive a crash."""
+        self.journal_path.parent.mkdir(parents=True, exist_ok=True)
+        line = "".join(json.dumps(entry, ensure_ascii=False) + "\n" for entry in entries)
         with self.journal_path.open("a+b") as out:
             out.seek(0, os.SEEK_END)
             if out.tell() > 0:
@@ -217,11 +266,85 @@ class LabelJournal:
             out.flush()
             os.fsync(out.fileno())
 
+    # -- review sessions ------------------------------------------------------------------
+
+    def start_session(self, annotator: str) -> Session:
+        """A review session: its claims keep other sessions off the articles it shows."""
+        return Session(
+            id=f"{annotator}-{os.getpid()}-{uuid.uuid4().hex[:8]}", annotator=annotator, start=len(self.entries())
+        )
+
+    def claim(self, article_id: str, session: Session) -> str | None:
+        """Claim an article for a session before showing it; ``None`` when it may be shown, else why not.
+
+        Refused when another live session claims it, or someone decided it since the session started.
+        """
+        with self.locked():
+            entries = self.entries()
+            decided = self._decided_since(entries, article_id, session)
+            if decided is not None:
+                return f"{decided.get('annotator', 'someone')} decided it since this session started"
+            holder = self._claims(entries).get(article_id)
+            if holder is not None and holder["session"] != session.id:
+                return f"{holder.get('annotator', 'someone')} has it on screen"
+            self._append(
+                [
+                    {
+                        "id": article_id,
+                        "action": CLAIM,
+                        "session": session.id,
+                        "annotator": session.annotator,
+                        "at": now_iso(),
+                    }
+                ]
+            )
+        return None
+
+    def conflict(self, article_id: str, session: Session) -> dict[str, Any] | None:
+        """The decision someone else made on this article since the session started, if any."""
+        return self._decided_since(self.entries(), article_id, session)
+
+    def end_session(self, session: Session) -> None:
+        """Release the session's claims."""
+        with self.locked():
+            self._append([{"action": END, "session": session.id, "at": now_iso()}])
+
+    @staticmethod
+    def _decided_since(entries: list[dict[str, Any]], article_id: str, session: Session) -> dict[str, Any] | None:
+        found = None
+        for entry in entries[session.start :]:
+            if entry.get("id") == article_id and entry.get("action", LABEL) in (LABEL, SKIP):
+                found = None if entry.get("session") == session.id else entry
+        return found
+
+    @staticmethod
+    def _claims(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Live claims by article id: not released by a decision of the same session or its end, not stale."""
+        now = datetime.now(UTC)
+        ended = {e["session"] for e in entries if e.get("action") == END}
+        claims: dict[str, dict[str, Any]] = {}
+        for entry in entries:
+            action = entry.get("action", LABEL)
+            if action == CLAIM and entry["session"] not in ended:
+                claims[entry["id"]] = entry
+            elif action in (LABEL, SKIP) and claims.get(entry.get("id"), {}).get("session") == entry.get("session"):
+                claims.pop(entry["id"], None)
+        return {i: c for i, c in claims.items() if now - datetime.fromisoformat(c["at"]) < CLAIM_TIMEOUT}
+
     def materialise(self) -> int:
         """Rewrite the label file from the journal; return the number of labels."""
         records = list(self.labels().values())
         write_atomic(self.path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
         return len(records)
+
+
+@dataclass(frozen=True)
+class Session:
+    """One review session: who, and where the journal stood when it started (an entry count)."""
+
+    id: str
+    annotator: str
+    start: int
 
 
 def label_record(entry: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +374,8 @@ def open_journal(path: Path | None = None) -> LabelJournal:
     other_labels = {str(r.record.get("id")): r.where for r in records if "topics" in r.record}
     store = LabelJournal(path=path, seed_articles=seeds, other_labels=other_labels)
     if store.journal_path.is_file():
-        store.materialise()
+        with store.locked():
+            store.materialise()
     elif path.is_file() and path.stat().st_size:
         raise ClassifierError(f"{path}: has labels but no journal at {store.journal_path}; import it instead")
     return store
@@ -303,9 +427,7 @@ def import_records(
         store.check_free(r["id"])
         article = Article.from_dict(r) if "text" in r else store.seed_articles[r["id"]]
         staged.append((article, [t for t in topics if t in r["topics"]], str(r.get("annotator") or annotator)))
-    for article, tops, who in staged:
-        store.record(article, tops, annotator=who, source=source, refresh=False)
-    store.materialise()
+    store.record_all([store.entry(article, tops, who, source) for article, tops, who in staged])
     return len(staged)
 
 

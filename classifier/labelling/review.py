@@ -160,6 +160,8 @@ class Item:
     scores: dict[str, float] | None = None
     selected: set[str] = field(default_factory=set)
     status: str = ""
+    #: Someone else decided it since the session started, and the annotator was told so.
+    confirm: bool = False
 
 
 class Guesser:
@@ -282,6 +284,10 @@ class Review:
         Where the screens go.
     clear : bool
         Clear the screen between articles (a real terminal, not ``TERM=dumb``).
+
+    The review is a session of the store (:meth:`LabelJournal.start_session`): each article is
+    claimed before it is shown, so two people reviewing the same store never get the same
+    article, and a decision someone else made meanwhile is never silently replaced.
     """
 
     def __init__(
@@ -311,16 +317,25 @@ class Review:
         self.clear = clear
         self.saved = 0
         self.skipped = 0
+        self.taken = 0
         self.message = ""
+        self.session = store.start_session(annotator)
 
     # -- navigation ----------------------------------------------------------------------
 
     def _item(self, index: int) -> Item | None:
-        """The item at ``index`` of the history, pulling the next one from the input if needed."""
+        """The item at ``index`` of the history, pulling the next one from the input if needed.
+
+        A new article is claimed for this session first; one another session has on screen, or
+        decided since this session started, is passed over (and counted in ``taken``).
+        """
         while index >= len(self.history):
             item = next(self.pending, None)
             if item is None:
                 return None
+            if self.store.claim(item.article.id, self.session) is not None:
+                self.taken += 1
+                continue
             item.guess, item.scores = self.guesser(item.article)
             item.selected = set(item.guess or [])
             self.history.append(item)
@@ -330,15 +345,17 @@ class Review:
         """Show articles and act on keys until the input, the articles or the user ends it."""
         index = 0
         keys = keyboard.keys()
-        item = self._item(index)
         try:
+            item = self._item(index)
             item = self._loop(keys, item, index)
         except KeyboardInterrupt:
             # Every decision is on disk already; say so before the CLI reports the interrupt.
             self.write("\n" + self.summary(done=True))
             raise
+        finally:
+            self.store.end_session(self.session)
         self.write(self.summary(done=item is not None))
-        return {"saved": self.saved, "skipped": self.skipped}
+        return {"saved": self.saved, "skipped": self.skipped, "taken": self.taken}
 
     def _loop(self, keys: Iterator[str], item: Item | None, index: int) -> Item | None:
         """The key loop; returns the item on screen when the user quit, ``None`` at the end."""
@@ -368,14 +385,15 @@ class Review:
             if not item.selected and item.guess is None:
                 self.message = "nothing checked: toggle topics, or 0 for none of these"
                 return Move.STAY
-            self.decide(item, [t for t in self.topics if t in item.selected])
-            return Move.NEXT
+            saved = self.decide(item, [t for t in self.topics if t in item.selected])
+            return Move.NEXT if saved else Move.STAY
         if key in NONE_KEYS:
             item.selected = set()
-            self.decide(item, [])
-            return Move.NEXT
+            return Move.NEXT if self.decide(item, []) else Move.STAY
         if key == SKIP_KEY:
-            self.store.record(item.article, None, self.annotator, item.source, item.guess, self.guesser.name)
+            self.store.record(
+                item.article, None, self.annotator, item.source, item.guess, self.guesser.name, self.session.id
+            )
             item.status = "skipped"
             self.skipped += 1
             self.message = f"skipped {item.article.id}"
@@ -394,12 +412,26 @@ class Review:
         item.selected ^= {topic}
         return Move.STAY
 
-    def decide(self, item: Item, topics: list[str]) -> None:
-        entry = self.store.record(item.article, topics, self.annotator, item.source, item.guess, self.guesser.name)
+    def decide(self, item: Item, topics: list[str]) -> bool:
+        """Save a decision, unless someone else decided the article since this session started and
+        this is the first try: then say so and keep the article on screen (saving again replaces it)."""
+        other = self.store.conflict(item.article.id, self.session)
+        if other is not None and not item.confirm:
+            item.confirm = True
+            theirs = ", ".join(other.get("topics", [])) or ("skipped" if other.get("action") == SKIP else "none")
+            self.message = (
+                f"{other.get('annotator', 'someone')} decided {item.article.id} since you started ({theirs}); "
+                "Enter again to replace it with yours, or s to skip"
+            )
+            return False
+        entry = self.store.record(
+            item.article, topics, self.annotator, item.source, item.guess, self.guesser.name, self.session.id
+        )
         if not item.status.startswith("saved"):
             self.saved += 1
         item.status = f"saved: {', '.join(topics) or 'none'} ({entry['decision']})"
         self.message = f"saved {item.article.id}: {', '.join(topics) or 'none of these'} ({entry['decision']})"
+        return True
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -462,4 +494,5 @@ class Review:
         where = f"{self.store.path} (journal {self.store.journal_path})"
         total = sum(1 for e in self.store.latest().values() if e.get("action") == LABEL)
         end = "stopped; run the same command again to resume" if done else "no more articles to review"
-        return f"{self.saved} labels saved, {self.skipped} skipped this session; {total} in {where}\n{end}"
+        taken = f" ({self.taken} passed over: another session had them)" if self.taken else ""
+        return f"{self.saved} labels saved, {self.skipped} skipped this session{taken}; {total} in {where}\n{end}"

@@ -35,7 +35,7 @@ from typing import Any
 
 from classifier.errors import ClassifierError
 from classifier.files import apply_umask, sha256_file, write_atomic
-from classifier.locations import models_dir
+from classifier.locations import bundled_model, models_dir
 
 FORMAT = "classifier-model/3"
 #: Formats whose model is a joblib pickle: loaded only with ``trust_pickle``.
@@ -208,13 +208,17 @@ def default_version(store: Path | None = None) -> str | None:
 
 
 def resolve_model_dir(model: Path | str | None, store: Path | None = None) -> Path:
-    """Find a model directory: ``None`` is the store's default; a version name, a directory or a file in it."""
+    """Find a model directory: a version name, a directory or a file in it; ``None`` is the store's
+    default (or, with no default yet, the model a wheel carries)."""
     store = Path(store or models_dir())
     if model is None:
         version = default_version(store)
-        if not version:
+        if version:
+            model = store / version
+        elif (bundled := bundled_model()) is not None:
+            model = bundled  # installed from a wheel, before the user trained a model of their own
+        else:
             raise ClassifierError(f"no default model in {store}; train one with `classifier train --set-default`")
-        model = store / version
     path = Path(model)
     if not path.exists() and (store / str(model)).exists():
         path = store / str(model)

@@ -22,7 +22,7 @@ from typing import Any
 
 from classifier.article import Article
 from classifier.errors import ClassifierError
-from classifier.locations import labels_dir, seeds_dir
+from classifier.locations import labels_dir, seed_labels_file, seeds_dir
 from classifier.reading.reader import read_text_file
 
 
@@ -53,10 +53,19 @@ def _split_seed_pages_cached(folder: Path) -> tuple[tuple[str, Article], ...]:
 
 
 def label_files(paths: Sequence[Path | str] | None = None) -> list[Path]:
-    """The label files named by ``paths`` (files or directories); default: ``labels/*.jsonl``."""
+    """The label files named by ``paths`` (files or directories); default: ``labels/*.jsonl``.
+
+    Installed from a wheel, the default also holds the seed labels the wheel carries (while the
+    user's labels directory has no ``seed_labels.jsonl`` of its own).
+    """
     files: list[Path] = []
     default = [labels_dir()]
-    for raw in paths or default:
+    if not paths:
+        seed = seed_labels_file()
+        if seed.parent != labels_dir() and seed.is_file():
+            files.append(seed)
+        paths = [d for d in default if d.exists()] or ([] if files else default)
+    for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files.extend(sorted(path.glob("*.jsonl")))
