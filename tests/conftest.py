@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+#: Fixtures of their own modules: ``browser`` (headless Chromium).
+pytest_plugins = ("tests.browser",)
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 #: The files of labels/ that the project ships (a user's own label files are never copied).
