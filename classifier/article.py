@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 #: Fields with a fixed meaning; anything else a reader finds goes to ``Article.extra``.
@@ -41,6 +43,11 @@ class Article:
         """``"title\nbody"``, the input the model sees (the first line is always the title, maybe empty)."""
         return f"{self.title}\n{self.text}"
 
+    @property
+    def date(self) -> date | None:
+        """The article's date (``extra["date"]``), or ``None`` when it has none or it cannot be read."""
+        return parse_date(self.extra.get("date"))
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "title": self.title, "text": self.text}
         if self.topics is not None:
@@ -67,3 +74,20 @@ def topic_counts(articles: Sequence[Article], topics: Sequence[str]) -> dict[str
     out = {t: counts.get(t, 0) for t in topics}
     out["(none)"] = sum(1 for a in articles if not a.topics)
     return out
+
+
+_COMPACT_DATE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_SEPARATED_DATE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+
+
+def parse_date(value: object) -> date | None:
+    """A date from ``20250102``, ``2025-01-02``, ``2025/1/2`` or an ISO timestamp; ``None`` otherwise."""
+    if not isinstance(value, str):
+        return None
+    match = _COMPACT_DATE.match(value) or _SEPARATED_DATE.match(value)
+    if not match:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None

@@ -1,4 +1,4 @@
-"""Traditional Chinese to simplified (OpenCC), and how much a decoding of bytes looks like Chinese text.
+"""Chinese text: traditional to simplified (OpenCC), how Chinese a decoding looks, how wide it is on a terminal.
 
 The model's features are simplified characters, so traditional text is converted before it is
 featurised (:func:`to_simplified`, used by :func:`classifier.model.text.normalise`). OpenCC is
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,3 +59,13 @@ def chinese_score(text: str) -> float:
             continue
         common += 1
     return common / len(han)
+
+
+def display_width(text: str) -> int:
+    """Columns the text takes in a terminal: CJK and full-width characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns."""
+    return text + " " * max(0, width - display_width(text))

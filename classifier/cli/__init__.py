@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from classifier.cli._deprecated import upgrade_arguments
 from classifier.cli._util import note, one_line_warning, raise_terminated, report_errors
+from classifier.cli.drift import drift
 from classifier.cli.evaluate import evaluate
 from classifier.cli.labels import labels_app
 from classifier.cli.models import models_app
@@ -49,6 +50,7 @@ app.command()(tag)
 app.command()(train)
 app.command()(evaluate)
 app.command()(suggest)
+app.command()(drift)
 app.add_typer(labels_app, name="labels")
 app.add_typer(models_app, name="models")
 

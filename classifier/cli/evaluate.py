@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+import typer
+
 from classifier.cli._util import (
     FoldsOpt,
     Format,
@@ -17,6 +21,7 @@ from classifier.cli._util import (
     json_document,
     write_lines,
 )
+from classifier.errors import ClassifierError
 
 
 def evaluate(
@@ -27,11 +32,25 @@ def evaluate(
     labels: LabelsOpt = None,
     taxonomy: TaxonomyOpt = None,
     own_topics: OwnTopicsOpt = False,
+    time_split: Annotated[
+        str | None,
+        typer.Option(
+            "--time-split",
+            metavar="DATE",
+            help="Train on the labelled articles dated before DATE (e.g. 2025-01-01), test on those after.",
+        ),
+    ] = None,
+    train_undated: Annotated[
+        bool, typer.Option("--train-undated", help="With --time-split: train on articles without a date (the seeds).")
+    ] = False,
     format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    """Measure accuracy: of a model on a labelled test file (--test), or of the recipe by K-fold
-    cross-validation on the labels. Formats: table (default), json, markdown."""
+    """Measure accuracy: of a model on a labelled test file (--test), of the recipe forward in time
+    (--time-split), or of the recipe by K-fold cross-validation on the labels.
+
+    Formats: table (default), json, markdown.
+    """
     from classifier.evaluation.evaluate import cross_validate, evaluate_pipeline, format_report
 
     style = format or Format.table
@@ -45,6 +64,20 @@ def evaluate(
         report = evaluate_pipeline(loaded.pipeline, articles)
         report["model"] = loaded.path.name
         report["test"] = str(test)
+    elif time_split is not None:
+        from classifier.article import parse_date
+        from classifier.evaluation.evaluate import evaluate_forward, split_by_date
+        from classifier.model.training import load_training
+        from classifier.reading.labels import load_labelled_by_file
+
+        cut = parse_date(time_split)
+        if cut is None:
+            raise ClassifierError(f"--time-split {time_split}: not a date (write 2025-01-01)")
+        _, recipe, files = load_training(labels, taxonomy, own_topics)
+        by_file = load_labelled_by_file(files, recipe.topics)
+        before, after = split_by_date(by_file, cut, train_undated)
+        report = evaluate_forward(before, after, recipe)
+        report["time_split"] = str(cut)
     else:
         from classifier.model.training import check_trainable, load_training
         from classifier.progress import Progress

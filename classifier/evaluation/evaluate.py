@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,6 +134,73 @@ def cross_validate(
     report = compute_metrics([a.topics or [] for a in articles], result.predicted, result.scores, recipe.topics)
     report["folds"] = folds
     report["prior_weights"] = [f.prior_weight for f in result.fits]
+    return report
+
+
+def split_by_date(
+    by_file: dict[Path, list[Article]], cut: date, train_undated: bool = False
+) -> tuple[list[Article], list[Article]]:
+    """Labelled articles dated before ``cut`` (to train on) and on or after it (to test on).
+
+    Parameters
+    ----------
+    by_file : dict of Path to list of Article
+        The labelled articles, by the label file they came from (for the error message).
+    cut : date
+    train_undated : bool
+        Train on articles without a date (e.g. the seed pages) instead of refusing them.
+
+    Raises
+    ------
+    ClassifierError
+        When articles have no date (how many, in which files), or one side is empty.
+    """
+    before: list[Article] = []
+    after: list[Article] = []
+    undated: dict[Path, int] = {}
+    for path, articles in by_file.items():
+        for article in articles:
+            day = article.date
+            if day is None:
+                undated[path] = undated.get(path, 0) + 1
+                if train_undated:
+                    before.append(article)
+            elif day < cut:
+                before.append(article)
+            else:
+                after.append(article)
+    if undated and not train_undated:
+        where = ", ".join(f"{path}: {n}" for path, n in undated.items())
+        raise ClassifierError(
+            f"{sum(undated.values())} labelled articles have no date ({where}); a time split needs one on each "
+            "(or --train-undated to train on them)"
+        )
+    if not after:
+        raise ClassifierError(f"no labelled article is dated on or after {cut}; nothing to test on")
+    if not before:
+        raise ClassifierError(f"no labelled article is dated before {cut}; nothing to train on")
+    return before, after
+
+
+def evaluate_forward(before: Sequence[Article], after: Sequence[Article], recipe: Recipe) -> dict[str, Any]:
+    """Train the recipe on the earlier articles and measure it on the later ones: accuracy forward in time.
+
+    Returns
+    -------
+    dict
+        :func:`~classifier.metrics.compute_metrics` on the later articles, plus ``n_train``,
+        ``train_dates`` and ``test_dates`` (first and last date of each side, when known).
+    """
+    from classifier.model.training import check_trainable
+
+    check_trainable(before, recipe.topics)
+    fitted = recipe.fit(before)
+    report = evaluate_pipeline(fitted.pipeline, after)
+    report["n_train"] = len(before)
+    for side, articles in (("train_dates", before), ("test_dates", after)):
+        days = sorted(d for d in (a.date for a in articles) if d is not None)
+        report[side] = [str(days[0]), str(days[-1])] if days else None
+    report["prior_weight"] = fitted.prior_weight
     return report
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from classifier.article import Article
+from classifier.chinese import display_width, pad
 from classifier.labelling.journal import LABEL, SKIP, LabelJournal
 
 #: Command keys; topic letters are chosen among the other letters.
@@ -59,11 +60,6 @@ def topic_keys(topics: Sequence[str]) -> dict[str, str]:
     return keys
 
 
-def display_width(text: str) -> int:
-    """Columns the text takes in a terminal: CJK and full-width characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def wrap(text: str, width: int) -> list[str]:
     """Wrap text to ``width`` columns, by character (Chinese has no spaces to break at)."""
     lines = []
@@ -78,10 +74,6 @@ def wrap(text: str, width: int) -> list[str]:
             used += w
         lines.append(line)
     return lines
-
-
-def pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:

@@ -30,13 +30,13 @@ import numpy as np
 from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.labelling.journal import LabelJournal
+from classifier.model.decision import article_uncertainty, topic_uncertainty
 from classifier.reading.labels import read_label_records
 
 STRATEGIES = ("uncertainty", "diverse", "random")
 DUPLICATE_SIMILARITY = 0.8
 #: The diverse strategy looks at this many times ``n`` of the most uncertain articles.
 CANDIDATE_FACTOR = 5
-_EPS = 1e-6
 
 
 def score_articles(pipeline: Any, articles: Sequence[Article]) -> tuple[np.ndarray, Any]:
@@ -46,24 +46,6 @@ def score_articles(pipeline: Any, articles: Sequence[Article]) -> tuple[np.ndarr
     features = pipeline[:-1].transform([a.full_text for a in articles])
     scores = pipeline[-1].predict_proba(features)
     return scores, normalize(features.tocsr())
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _EPS, 1 - _EPS)
-    return np.log(p / (1 - p))
-
-
-def topic_uncertainty(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
-    """Per article and topic, how close the score is to the threshold: 1 on it, towards 0 far off."""
-    return np.exp(-np.abs(_logit(scores) - _logit(np.asarray(thresholds))))
-
-
-def article_uncertainty(per_topic: np.ndarray) -> np.ndarray:
-    """Most unsure topic plus half the second most unsure one (see the module docstring)."""
-    if per_topic.shape[1] == 1:
-        return per_topic[:, 0]
-    top2 = -np.sort(-per_topic, axis=1)[:, :2]
-    return top2[:, 0] + 0.5 * top2[:, 1]
 
 
 def _pick_uncertain(value: np.ndarray, features: Any, n: int) -> list[int]:

@@ -1,7 +1,8 @@
-"""The decision rule, without scikit-learn: calibrated scores from linear decisions, topics from scores.
+"""The decision rule, without scikit-learn: calibrated scores, topics from scores, and how unsure a score is.
 
 Everything that turns scores into topics goes through :func:`assign`, so the classifier, the
-compiled tagger, evaluation and the labelling tools all apply the same rule.
+compiled tagger, evaluation and the labelling tools all apply the same rule; how close a score
+is to its threshold (:func:`topic_uncertainty`) serves both suggestions and drift reports.
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+
+_EPS = 1e-6
+#: An article is of low confidence when its most unsure topic's uncertainty is at least this
+#: (``exp(-ln 2)``: the score is within a factor 2 in odds of the threshold).
+LOW_CONFIDENCE = 0.5
 
 
 def calibrate(decisions: np.ndarray, calibrators: np.ndarray) -> np.ndarray:
@@ -27,6 +33,43 @@ def calibrate(decisions: np.ndarray, calibrators: np.ndarray) -> np.ndarray:
         Scores in [0, 1]; a row need not sum to 1.
     """
     return 1.0 / (1.0 + np.exp(-(decisions * calibrators[:, 0] + calibrators[:, 1])))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+def topic_uncertainty(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per article and topic, how close the score is to the threshold: 1 on it, towards 0 far off.
+
+    Closeness is measured in logit space, ``exp(-|logit(score) - logit(threshold)|)``, so a score
+    of 0.12 against a cut of 0.13 counts as unsure and 0.60 against 0.13 does not.
+    """
+    return np.exp(-np.abs(_logit(scores) - _logit(np.asarray(thresholds))))
+
+
+def article_uncertainty(per_topic: np.ndarray) -> np.ndarray:
+    """Most unsure topic plus half the second most unsure one: two topics in doubt make a label worth more.
+
+    Parameters
+    ----------
+    per_topic : ndarray of shape (n_samples, n_topics)
+        :func:`topic_uncertainty`.
+    """
+    if per_topic.shape[1] == 1:
+        return per_topic[:, 0]
+    top2 = -np.sort(-per_topic, axis=1)[:, :2]
+    return top2[:, 0] + 0.5 * top2[:, 1]
+
+
+def low_confidence(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """Per article, whether some topic's score is within a factor 2 in odds of its threshold.
+
+    The model's yes/no on that topic is close to a coin toss: :data:`LOW_CONFIDENCE` on the
+    most unsure topic's :func:`topic_uncertainty`.
+    """
+    return topic_uncertainty(np.atleast_2d(scores), thresholds).max(axis=1) >= LOW_CONFIDENCE
 
 
 def assign_columns(scores: np.ndarray, thresholds: np.ndarray, top: int | None = None) -> list[list[int]]:

@@ -4,8 +4,9 @@
 
 * ``arrays``: ``coef`` ``(n_features, n_topics)``, ``intercept`` ``(n_topics,)``, ``calibrators``
   ``(n_topics, 2)``, ``thresholds`` ``(n_topics,)`` (all float64), and per TF-IDF block
-  ``<block>.terms`` (the vocabulary in column order, a unicode array) and ``<block>.idf``
-  (float64, when the block uses IDF);
+  ``<block>.terms`` (the vocabulary in column order, a unicode array), ``<block>.idf``
+  (float64, when the block uses IDF) and ``<block>.df`` (int64: in how many training texts
+  each term occurred, when the vectoriser recorded it);
 * ``settings``: a JSON-able dict: ``topics``, ``title_repeats`` and per block its kind, column
   offset and width, vectoriser flags, the union weight and the block's own settings (stop words,
   tokenizer settings, n-gram range, the term-prior pattern and groups).
@@ -131,6 +132,10 @@ def _vectoriser_block(name: str, vec: Any, arrays: dict[str, np.ndarray]) -> dic
     arrays[f"{name}.terms"] = stored
     if vec.use_idf:
         arrays[f"{name}.idf"] = np.asarray(vec.idf_, dtype=np.float64)
+    if getattr(vec, "document_frequency_", None) is not None:
+        # The training data's fingerprint: in how many of the n training texts each term occurred.
+        arrays[f"{name}.df"] = np.asarray(vec.document_frequency_, dtype=np.int64)
+        block["n_documents"] = int(vec.n_documents_)
     return block
 
 

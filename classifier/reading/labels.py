@@ -172,13 +172,20 @@ def load_labelled_articles(paths: Sequence[Path | str] | None, topics: Sequence[
     ClassifierError
         With the first problem and a count of the rest, when ``check_labels`` would complain.
     """
+    return [article for articles in load_labelled_by_file(paths, topics).values() for article in articles]
+
+
+def load_labelled_by_file(
+    paths: Sequence[Path | str] | None, topics: Sequence[str] | None
+) -> dict[Path, list[Article]]:
+    """:func:`load_labelled_articles`, grouped by the label file each came from (in file order)."""
     records, problems = read_label_records(label_files(paths))
     seeds = split_seed_pages()
     problems += check_records(records, topics, seeds)
     if problems:
         more = f" (and {len(problems) - 1} more problems; run `classifier labels check`)" if len(problems) > 1 else ""
         raise ClassifierError(problems[0] + more)
-    articles = []
+    by_file: dict[Path, list[Article]] = {}
     for rec in records:
         r = rec.record
         if "text" in r:
@@ -187,8 +194,8 @@ def load_labelled_articles(paths: Sequence[Path | str] | None, topics: Sequence[
             seed = seeds[r["id"]]
             article = Article(id=seed.id, title=seed.title, text=seed.text, extra=dict(seed.extra))
         article.topics = list(r["topics"])
-        articles.append(article)
-    return articles
+        by_file.setdefault(rec.file, []).append(article)
+    return by_file
 
 
 def cooccurrence(articles: Sequence[Article], topics: Sequence[str]) -> dict[str, dict[str, int]]:

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from classifier.labelling.suggest import article_uncertainty, rank, topic_uncertainty
+from classifier.labelling.suggest import rank
+from classifier.model.decision import article_uncertainty, topic_uncertainty
 from classifier.reading.reader import read_articles
 from tests.conftest import write_jsonl
 
