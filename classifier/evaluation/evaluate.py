@@ -217,6 +217,7 @@ def format_report(report: dict[str, Any], style: str = "table") -> str:
         ("top1_accuracy", report["top1_accuracy"]),
         ("subset_accuracy", report["subset_accuracy"]),
         ("empty_precision", report["empty_precision"]),
+        ("empty_recall", report["empty_recall"]),
     ]
     if style == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
