@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
 from classifier.cli._util import (
     FoldsOpt,
     Format,
@@ -17,6 +22,16 @@ from classifier.cli._util import (
     json_document,
     write_lines,
 )
+from classifier.errors import ClassifierError
+
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write the whole report as one self-contained HTML file (needs matplotlib)."),
+]
+CompareOpt = Annotated[
+    Path | None,
+    typer.Option("--compare", help="Score this model too (e.g. the one serving now) and show both side by side."),
+]
 
 
 def evaluate(
@@ -29,29 +44,32 @@ def evaluate(
     own_topics: OwnTopicsOpt = False,
     format: FormatOpt = None,
     output: OutputOpt = None,
+    report: ReportOpt = None,
+    compare: CompareOpt = None,
 ) -> None:
     """Measure accuracy: of a model on a labelled test file (--test), or of the recipe by K-fold
-    cross-validation on the labels. Formats: table (default), json, markdown."""
-    from classifier.evaluation.evaluate import cross_validate, evaluate_pipeline, format_report
+    cross-validation on the labels. Formats: table (default), json (every number of --report), markdown."""
+    from classifier.evaluation.evaluate import format_report
+    from classifier.evaluation.report import evaluate_model, evaluate_recipe
 
     style = format or Format.table
     choose_format(style, [Format.table, Format.json, Format.markdown], output)
     if test is not None:
-        from classifier.model.store import load_model
-        from classifier.reading.reader import read_labelled
-
-        loaded = load_model(model, trust_pickle=trust_pickle)
-        articles = read_labelled(test, topics=loaded.topics)
-        report = evaluate_pipeline(loaded.pipeline, articles)
-        report["model"] = loaded.path.name
-        report["test"] = str(test)
+        result = evaluate_model(model, test, compare=compare, trust_pickle=trust_pickle)
     else:
+        if compare is not None:
+            raise ClassifierError("--compare needs a labelled test file (--test) to score both models on")
         from classifier.model.training import check_trainable, load_training
         from classifier.progress import Progress
 
-        articles, recipe, _ = load_training(labels, taxonomy, own_topics)
+        articles, recipe, files = load_training(labels, taxonomy, own_topics)
         check_trainable(articles, recipe.topics)
+        source = ", ".join(str(f) for f in files)
         with Progress(total=folds, label="folds") as progress:
-            report = cross_validate(articles, recipe, folds=folds, on_fold=progress.advance)
-    text = json_document(report) if style == Format.json else format_report(report, style.value)
+            result = evaluate_recipe(articles, recipe, folds=folds, source=source, on_fold=progress.advance)
+    if report is not None:
+        from classifier.evaluation.html import write_report
+
+        write_report(result, report)
+    text = json_document(result) if style == Format.json else format_report(result, style.value)
     write_lines([text], output)
