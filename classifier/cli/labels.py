@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from classifier.cli._util import (
     AnnotatorOpt,
+    FoldsOpt,
     Format,
     FormatOpt,
     LabelsOpt,
@@ -205,3 +206,28 @@ def labels_stats(labels: LabelsOpt = None, taxonomy: TaxonomyOpt = None, format:
     echo("\nco-occurrence\n" + " " * 16 + "".join(f"{s:>7}" for s in short))
     for topic in topics:
         echo(f"{topic:<16}" + "".join(f"{matrix[topic][other]:>7}" for other in topics))
+
+
+@labels_app.command("audit")
+def labels_audit(
+    labels: LabelsOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    folds: FoldsOpt = 5,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N labels.")] = 20,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Hand labels the out-of-fold scores contradict most (likely mistakes), ranked. Formats: table, jsonl.
+
+    The JSONL (e.g. `-o audit.jsonl`) is a source for `classifier labels review`.
+    """
+    from classifier.labelling.audit import audit_labels, format_audit
+    from classifier.model.training import check_trainable, load_training
+    from classifier.progress import Progress
+
+    style = choose_format(format, [Format.table, Format.jsonl], output)
+    articles, recipe, files = load_training(labels, taxonomy)
+    check_trainable(articles, recipe.topics)
+    with Progress(total=folds, label="folds") as progress:
+        rows = audit_labels(articles, recipe, files, folds=folds, limit=limit, on_fold=progress.advance)
+    write_lines(json_lines(rows) if style == Format.jsonl else [format_audit(rows)], output)

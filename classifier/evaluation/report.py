@@ -541,6 +541,26 @@ def evaluate_model(
     return report
 
 
+def scored_out_of_fold(
+    name: str, topics: Sequence[str], result: Any, articles: Sequence[Article], meta: dict[str, Any]
+) -> Scored:
+    """Out-of-fold scores (an :class:`~classifier.evaluation.evaluate.OutOfFold`) as a :class:`Scored`.
+
+    The thresholds shown are the mean of the folds' (each fold's model decides with its own);
+    explanations come from the model of the fold that held the article out.
+    """
+    mean_thresholds = np.mean([np.asarray(f.pipeline[-1].thresholds_) for f in result.fits], axis=0)
+    return Scored(
+        name=name,
+        topics=list(topics),
+        scores=result.scores,
+        predicted=result.predicted,
+        thresholds=dict(zip(topics, mean_thresholds.tolist(), strict=True)),
+        meta=meta,
+        explain=_pipeline_explainer(lambda i: result.fits[result.fold_of[i]].pipeline, articles),
+    )
+
+
 def evaluate_recipe(
     articles: Sequence[Article],
     recipe: Any,
@@ -549,10 +569,7 @@ def evaluate_recipe(
     source: str = "labels",
     on_fold: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
-    """The report of the training recipe by K-fold cross-validation (out-of-fold scores of every article).
-
-    The thresholds shown are the mean of the folds' (each fold's model decides with its own).
-    """
+    """The report of the training recipe by K-fold cross-validation (out-of-fold scores of every article)."""
     from classifier.evaluation.evaluate import out_of_fold
     from classifier.model.training import data_fingerprint
 
@@ -565,7 +582,6 @@ def evaluate_recipe(
         on_fold=on_fold,
     )
     topics = list(recipe.topics)
-    mean_thresholds = np.mean([np.asarray(f.pipeline[-1].thresholds_) for f in result.fits], axis=0)
     counts = {t: int(sum(t in (a.topics or []) for a in articles)) for t in topics}
     counts["(none)"] = sum(not a.topics for a in articles)
     meta = {
@@ -574,15 +590,7 @@ def evaluate_recipe(
         "counts": counts,
         "created": None,
     }
-    run = Scored(
-        name=f"recipe, {folds}-fold cross-validation",
-        topics=topics,
-        scores=result.scores,
-        predicted=result.predicted,
-        thresholds=dict(zip(topics, mean_thresholds.tolist(), strict=True)),
-        meta=meta,
-        explain=_pipeline_explainer(lambda i: result.fits[result.fold_of[i]].pipeline, articles),
-    )
+    run = scored_out_of_fold(f"recipe, {folds}-fold cross-validation", topics, result, articles, meta)
     report = build_report(articles, run, source, method=f"{folds}-fold cross-validation (out-of-fold scores)")
     report["folds"] = folds
     report["prior_weights"] = [f.prior_weight for f in result.fits]
