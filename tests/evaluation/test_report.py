@@ -330,3 +330,15 @@ def test_report_renders_in_chromium(browser, invoke, test_file: Path, tmp_path: 
     assert console_errors(browser) == []
     shot = screenshot(browser, tmp_path / "report.png")
     assert shot.stat().st_size > 10_000
+
+
+def test_matplotlib_is_imported_only_to_write_a_report() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import classifier.cli, classifier.evaluation.report, classifier.evaluation.html; "
+        "print('matplotlib' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
