@@ -208,6 +208,7 @@ def _copy_of_default_model(tmp_path: Path) -> Path:
     return other
 
 
+@pytest.mark.slow
 def test_compare_side_by_side(invoke, test_file: Path, tmp_path: Path) -> None:
     page_path = tmp_path / "report.html"
     other = _copy_of_default_model(tmp_path)
@@ -223,6 +224,7 @@ def test_compare_side_by_side(invoke, test_file: Path, tmp_path: Path) -> None:
     assert any(table == "comparison-topics" for table, _, _ in page.cells)
 
 
+@pytest.mark.slow
 def test_models_compare_report(invoke, test_file: Path, tmp_path: Path) -> None:
     from classifier.model.store import default_version
 
