@@ -71,6 +71,12 @@ def labels_review(
     redo_skipped: Annotated[
         bool, typer.Option("--redo-skipped", help="Show the articles skipped before again.")
     ] = False,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck", help="Show articles labelled before in this store again (e.g. `labels audit` output)."
+        ),
+    ] = False,
     model: ModelOpt = None,
     trust_pickle: TrustPickleOpt = False,
     no_model: Annotated[bool, typer.Option("--no-model", help="Show no guesses.")] = False,
@@ -97,7 +103,7 @@ def labels_review(
     if why_none:
         note(why_none)
     passed_over: dict[str, int] = {}
-    items = review_queue(sources or [], seeds, store, redo_skipped, limit, passed_over)
+    items = review_queue(sources or [], seeds, store, redo_skipped, limit, passed_over, recheck=recheck)
     topics = loaded.topics if loaded is not None else tax.ids
     thresholds = dict(loaded.meta.get("thresholds", {})) if loaded is not None else None
     names = {t.id: t.name_zh for t in tax.topics}

@@ -104,3 +104,19 @@ def test_audit_with_too_many_folds_is_one_line(invoke) -> None:
 
     message = one_line_error(invoke("labels", "audit", "--folds", "500"))
     assert "folds" in message
+
+
+def test_review_rechecks_audited_articles_labelled_in_its_store(tmp_path: Path) -> None:
+    from classifier.labelling.journal import open_journal
+    from classifier.labelling.review import review_queue
+    from tests.conftest import write_jsonl
+
+    audit = write_jsonl(
+        tmp_path / "audit.jsonl",
+        [{"id": "n1", "title": "标题", "text": "正文", "hand_topics": ["energy"], "disagreement": 0.9}],
+    )
+    store = open_journal(tmp_path / "labels" / "new_labels.jsonl")
+    store.record(Article("n1", "标题", "正文"), ["energy"], "me", "test")
+    assert [i.article.id for i in review_queue([str(audit)], False, store)] == []
+    rechecked = list(review_queue([str(audit)], False, store, recheck=True))
+    assert [i.article.id for i in rechecked] == ["n1"] and rechecked[0].article.topics is None
