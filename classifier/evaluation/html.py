@@ -50,7 +50,7 @@ table.sortable th{cursor:pointer;user-select:none}
 table.sortable th[aria-sort=ascending]::after{content:" ▲"}table.sortable th[aria-sort=descending]::after{content:" ▼"}
 .ci{color:#5b6475;font-size:12px}.weak{background:#fff1f0}.good{color:#1a7f37}.bad{color:#c62828}
 figure{margin:8px 0;background:#fff;border:1px solid #e1e5ec;border-radius:6px;padding:6px}
-figure svg{width:100%;height:auto}figcaption{font-size:13px;color:#5b6475;padding:4px 8px}
+figure svg{width:100%;height:auto}#figure-matrix svg{max-width:640px;display:block}figcaption{font-size:13px;color:#5b6475;padding:4px 8px}
 details{background:#fff;border:1px solid #e1e5ec;border-radius:6px;margin:6px 0;padding:4px 10px}
 summary{cursor:pointer;font-weight:600}
 .err{border-top:1px solid #eef1f6;padding:6px 0;font-size:13px}.err .t{font-weight:600}
