@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,6 +23,15 @@ from classifier.cli._util import (
     write_lines,
 )
 from classifier.errors import ClassifierError
+
+ReportOpt = Annotated[
+    Path | None,
+    typer.Option("--report", help="Also write the whole report as one self-contained HTML file (needs matplotlib)."),
+]
+CompareOpt = Annotated[
+    Path | None,
+    typer.Option("--compare", help="Score this model too (e.g. the one serving now) and show both side by side."),
+]
 
 
 def evaluate(
@@ -45,46 +55,50 @@ def evaluate(
     ] = False,
     format: FormatOpt = None,
     output: OutputOpt = None,
+    report: ReportOpt = None,
+    compare: CompareOpt = None,
 ) -> None:
     """Measure accuracy: of a model on a labelled test file (--test), of the recipe forward in time
     (--time-split), or of the recipe by K-fold cross-validation on the labels.
 
-    Formats: table (default), json, markdown.
+    Formats: table (default), json (every number of --report), markdown.
     """
-    from classifier.evaluation.evaluate import cross_validate, evaluate_pipeline, format_report
+    from classifier.evaluation.evaluate import format_report
+    from classifier.evaluation.report import evaluate_model, evaluate_recipe
 
     style = format or Format.table
     choose_format(style, [Format.table, Format.json, Format.markdown], output)
     if test is not None:
-        from classifier.model.store import load_model
-        from classifier.reading.reader import read_labelled
-
-        loaded = load_model(model, trust_pickle=trust_pickle)
-        articles = read_labelled(test, topics=loaded.topics)
-        report = evaluate_pipeline(loaded.pipeline, articles)
-        report["model"] = loaded.path.name
-        report["test"] = str(test)
+        result = evaluate_model(model, test, compare=compare, trust_pickle=trust_pickle)
     elif time_split is not None:
         from classifier.article import parse_date
-        from classifier.evaluation.evaluate import evaluate_forward, split_by_date
+        from classifier.evaluation.evaluate import split_by_date
+        from classifier.evaluation.report import forward_report
         from classifier.model.training import load_training
         from classifier.reading.labels import load_labelled_by_file
 
+        if compare is not None:
+            raise ClassifierError("--compare needs a labelled test file (--test) to score both models on")
         cut = parse_date(time_split)
         if cut is None:
             raise ClassifierError(f"--time-split {time_split}: not a date (write 2025-01-01)")
         _, recipe, files = load_training(labels, taxonomy, own_topics)
-        by_file = load_labelled_by_file(files, recipe.topics)
-        before, after = split_by_date(by_file, cut, train_undated)
-        report = evaluate_forward(before, after, recipe)
-        report["time_split"] = str(cut)
+        before, after = split_by_date(load_labelled_by_file(files, recipe.topics), cut, train_undated)
+        result = forward_report(before, after, recipe, cut, ", ".join(str(f) for f in files))
     else:
+        if compare is not None:
+            raise ClassifierError("--compare needs a labelled test file (--test) to score both models on")
         from classifier.model.training import check_trainable, load_training
         from classifier.progress import Progress
 
-        articles, recipe, _ = load_training(labels, taxonomy, own_topics)
+        articles, recipe, files = load_training(labels, taxonomy, own_topics)
         check_trainable(articles, recipe.topics)
+        source = ", ".join(str(f) for f in files)
         with Progress(total=folds, label="folds") as progress:
-            report = cross_validate(articles, recipe, folds=folds, on_fold=progress.advance)
-    text = json_document(report) if style == Format.json else format_report(report, style.value)
+            result = evaluate_recipe(articles, recipe, folds=folds, source=source, on_fold=progress.advance)
+    if report is not None:
+        from classifier.evaluation.html import write_report
+
+        write_report(result, report)
+    text = json_document(result) if style == Format.json else format_report(result, style.value)
     write_lines([text], output)

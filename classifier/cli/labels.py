@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from classifier.cli._util import (
     AnnotatorOpt,
+    FoldsOpt,
     Format,
     FormatOpt,
     LabelsOpt,
@@ -70,6 +71,12 @@ def labels_review(
     redo_skipped: Annotated[
         bool, typer.Option("--redo-skipped", help="Show the articles skipped before again.")
     ] = False,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck", help="Show articles labelled before in this store again (e.g. `labels audit` output)."
+        ),
+    ] = False,
     model: ModelOpt = None,
     trust_pickle: TrustPickleOpt = False,
     no_model: Annotated[bool, typer.Option("--no-model", help="Show no guesses.")] = False,
@@ -96,7 +103,7 @@ def labels_review(
     if why_none:
         note(why_none)
     passed_over: dict[str, int] = {}
-    items = review_queue(sources or [], seeds, store, redo_skipped, limit, passed_over)
+    items = review_queue(sources or [], seeds, store, redo_skipped, limit, passed_over, recheck=recheck)
     topics = loaded.topics if loaded is not None else tax.ids
     thresholds = dict(loaded.meta.get("thresholds", {})) if loaded is not None else None
     names = {t.id: t.name_zh for t in tax.topics}
@@ -205,3 +212,28 @@ def labels_stats(labels: LabelsOpt = None, taxonomy: TaxonomyOpt = None, format:
     echo("\nco-occurrence\n" + " " * 16 + "".join(f"{s:>7}" for s in short))
     for topic in topics:
         echo(f"{topic:<16}" + "".join(f"{matrix[topic][other]:>7}" for other in topics))
+
+
+@labels_app.command("audit")
+def labels_audit(
+    labels: LabelsOpt = None,
+    taxonomy: TaxonomyOpt = None,
+    folds: FoldsOpt = 5,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="Show at most N labels.")] = 20,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+) -> None:
+    """Hand labels the out-of-fold scores contradict most (likely mistakes), ranked. Formats: table, jsonl.
+
+    The JSONL (e.g. `-o audit.jsonl`) is a source for `classifier labels review`.
+    """
+    from classifier.labelling.audit import audit_labels, format_audit
+    from classifier.model.training import check_trainable, load_training
+    from classifier.progress import Progress
+
+    style = choose_format(format, [Format.table, Format.jsonl], output)
+    articles, recipe, files = load_training(labels, taxonomy)
+    check_trainable(articles, recipe.topics)
+    with Progress(total=folds, label="folds") as progress:
+        rows = audit_labels(articles, recipe, files, folds=folds, limit=limit, on_fold=progress.advance)
+    write_lines(json_lines(rows) if style == Format.jsonl else [format_audit(rows)], output)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -68,6 +69,10 @@ def models_compare(
     changed: Annotated[int, typer.Option("--changed", help="Show at most this many changed articles.")] = 20,
     output: OutputOpt = None,
     trust_pickle: TrustPickleOpt = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write B's accuracy report with A beside it, as one HTML file."),
+    ] = None,
 ) -> None:
     """Compare two model versions on the same articles: metrics, F1 per topic, and which articles changed tags.
 
@@ -83,14 +88,18 @@ def models_compare(
     model_a, model_b = load_model(a, trust_pickle=trust_pickle), load_model(b, trust_pickle=trust_pickle)
     if test is not None:
         articles = read_labelled(test, topics=sorted(set(model_a.topics) | set(model_b.topics)))
-        report = compare_on_test(model_a, model_b, articles)
-        report["test"] = str(test)
+        result = compare_on_test(model_a, model_b, articles, detail=report is not None, source=str(test))
+        result["test"] = str(test)
     else:
         stores = journalled_stores()
         train_a, train_b = training_labels(model_a, stores), training_labels(model_b, stores)
         note(f"cross-validating both recipes ({folds} folds)...")
-        report = compare_by_cv(model_a, model_b, train_a, train_b, folds=folds)
-    text = json_document(report) if style == Format.json else format_comparison(report, max_changed=changed)
+        result = compare_by_cv(model_a, model_b, train_a, train_b, folds=folds, detail=report is not None)
+    if report is not None:
+        from classifier.evaluation.html import write_report
+
+        write_report(result["report"], report)
+    text = json_document(result) if style == Format.json else format_comparison(result, max_changed=changed)
     write_lines([text], output)
 
 

@@ -44,11 +44,14 @@ class OutOfFold:
     predicted : list of ``n_articles`` topic lists
     fits : list of FittedRecipe
         What each fold's training gave, in fold order (e.g. the term-prior weight it chose).
+    fold_of : ndarray of shape (n_articles,)
+        The fold that held each article out (an index into ``fits``).
     """
 
     scores: np.ndarray
     predicted: list[list[str]]
     fits: list[Any] = field(default_factory=list)
+    fold_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
 
 
 def out_of_fold(
@@ -87,6 +90,7 @@ def out_of_fold(
     scores = np.zeros((len(articles), len(topics)))
     predicted: list[list[str]] = [[] for _ in articles]
     fits = []
+    fold_of = np.zeros(len(articles), dtype=int)
     splitter = KFold(n_splits=folds, shuffle=True, random_state=random_state)
     for number, (train, held) in enumerate(splitter.split(np.arange(len(articles)))):
         try:
@@ -95,12 +99,13 @@ def out_of_fold(
             raise ClassifierError(f"cannot cross-validate with {folds} folds: {error}") from None
         fold_scores, fold_topics = scores_and_topics(fitted.pipeline, [articles[i].full_text for i in held])
         scores[held] = fold_scores
+        fold_of[held] = number
         for i, tags in zip(held, fold_topics, strict=True):
             predicted[i] = tags
         fits.append(fitted)
         if on_fold is not None:
             on_fold()
-    return OutOfFold(scores, predicted, fits)
+    return OutOfFold(scores, predicted, fits, fold_of)
 
 
 def cross_validate(
@@ -182,12 +187,13 @@ def split_by_date(
     return before, after
 
 
-def evaluate_forward(before: Sequence[Article], after: Sequence[Article], recipe: Recipe) -> dict[str, Any]:
+def evaluate_forward(before: Sequence[Article], after: Sequence[Article], recipe: Recipe) -> tuple[Any, dict[str, Any]]:
     """Train the recipe on the earlier articles and measure it on the later ones: accuracy forward in time.
 
     Returns
     -------
-    dict
+    fitted : FittedRecipe
+    report : dict
         :func:`~classifier.metrics.compute_metrics` on the later articles, plus ``n_train``,
         ``train_dates`` and ``test_dates`` (first and last date of each side, when known).
     """
@@ -201,29 +207,29 @@ def evaluate_forward(before: Sequence[Article], after: Sequence[Article], recipe
         days = sorted(d for d in (a.date for a in articles) if d is not None)
         report[side] = [str(days[0]), str(days[-1])] if days else None
     report["prior_weight"] = fitted.prior_weight
-    return report
+    return fitted, report
 
 
 def format_report(report: dict[str, Any], style: str = "table") -> str:
-    """A report as a readable table (``table``) or a Markdown table (``markdown``)."""
+    """A report as a readable table (``table``) or a Markdown table (``markdown``), with 95% intervals when it has them."""
     rows = [
         (topic, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
         for topic, m in report["per_topic"].items()
     ]
     header = ("topic", "precision", "recall", "f1", "support")
-    summary = [
-        ("micro_f1", report["micro_f1"]),
-        ("macro_f1", report["macro_f1"]),
-        ("top1_accuracy", report["top1_accuracy"]),
-        ("subset_accuracy", report["subset_accuracy"]),
-        ("empty_precision", report["empty_precision"]),
-        ("empty_recall", report["empty_recall"]),
-    ]
+    keys = ["micro_f1", "macro_f1", "samples_f1", "top1_accuracy", "subset_accuracy", "empty_precision", "empty_recall"]
+    summary = [(key, report[key]) for key in keys if key in report]
+    intervals = report.get("intervals", {})
     if style == "markdown":
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += ["| " + " | ".join(row) + " |" for row in rows]
         lines += ["", "| metric | value |", "|---|---|"]
-        lines += [f"| {name} | {value:.3f} |" for name, value in summary]
+        lines += [
+            f"| {name} | {value:.3f}"
+            + (f" ({intervals[name][0]:.3f}-{intervals[name][1]:.3f})" if name in intervals else "")
+            + " |"
+            for name, value in summary
+        ]
         lines.append(f"\n{report['n_articles']} articles")
         return "\n".join(lines)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -231,6 +237,8 @@ def format_report(report: dict[str, Any], style: str = "table") -> str:
     lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
     lines += [fmt.format(*row) for row in rows]
     lines.append("")
-    lines += [f"{name:<16} {value:.3f}" for name, value in summary]
+    for name, value in summary:
+        interval = f"  (95% {intervals[name][0]:.3f}-{intervals[name][1]:.3f})" if name in intervals else ""
+        lines.append(f"{name:<16} {value:.3f}{interval}")
     lines.append(f"{'articles':<16} {report['n_articles']}")
     return "\n".join(lines)

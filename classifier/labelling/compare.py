@@ -24,10 +24,10 @@ import numpy as np
 from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.evaluation.evaluate import out_of_fold
+from classifier.evaluation.report import Scored, build_report, scored_model, scored_out_of_fold
 from classifier.labelling.journal import LabelJournal
 from classifier.locations import from_project
 from classifier.metrics import compute_metrics
-from classifier.model.estimator import scores_and_topics
 from classifier.model.store import LoadedModel
 from classifier.model.training import Recipe, data_fingerprint
 from classifier.reading.labels import load_labelled_articles
@@ -66,13 +66,22 @@ def _check_distinct(a: LoadedModel, b: LoadedModel) -> None:
         raise ClassifierError(f"both models are named {a.path.name}; compare two different versions")
 
 
-def compare_on_test(a: LoadedModel, b: LoadedModel, articles: Sequence[Article]) -> dict[str, Any]:
-    """Both models on the same labelled articles."""
+def compare_on_test(
+    a: LoadedModel, b: LoadedModel, articles: Sequence[Article], detail: bool = False, source: str = "test file"
+) -> dict[str, Any]:
+    """Both models on the same labelled articles.
+
+    With ``detail``, ``report`` holds the whole accuracy report of B with A beside it
+    (:func:`~classifier.evaluation.report.build_report`; both models must have the same topics).
+    """
     _check_distinct(a, b)
-    texts = [x.full_text for x in articles]
-    predictions = {m.path.name: scores_and_topics(m.pipeline, texts) for m in (a, b)}
-    report = _report(articles, predictions, {m.path.name: m.topics for m in (a, b)})
+    scored = {m.path.name: scored_model(m, articles) for m in (a, b)}
+    report = _report(
+        articles, {n: (s.scores, s.predicted) for n, s in scored.items()}, {m.path.name: m.topics for m in (a, b)}
+    )
     report["method"] = "test file"
+    if detail:
+        report["report"] = build_report(articles, scored[b.path.name], source, other=scored[a.path.name])
     return report
 
 
@@ -129,8 +138,12 @@ def compare_by_cv(
     train_b: Sequence[Article],
     folds: int = 5,
     random_state: int = 0,
+    detail: bool = False,
 ) -> dict[str, Any]:
-    """Refit each model's recipe per fold on its own labels minus the fold; score the fold with both."""
+    """Refit each model's recipe per fold on its own labels minus the fold; score the fold with both.
+
+    With ``detail``, ``report`` holds the whole accuracy report of B's out-of-fold scores with A's beside.
+    """
     _check_distinct(a, b)
     taxonomy = load_taxonomy()
     gold_by_id = {x.id: x for x in train_a}
@@ -139,6 +152,7 @@ def compare_by_cv(
         gold_by_id.update({x.id: x for x in train_a})
     gold = list(gold_by_id.values())
     predictions: dict[str, tuple[np.ndarray, list[list[str]]]] = {}
+    scored: dict[str, Scored] = {}
     for model, training in ((a, train_a), (b, train_b)):
         recipe = Recipe.from_meta(model.meta, taxonomy)
 
@@ -153,8 +167,17 @@ def compare_by_cv(
                 f"{model.path.name}: {error}; try fewer --folds or compare on a test file with --test"
             ) from None
         predictions[model.path.name] = (result.scores, result.predicted)
+        scored[model.path.name] = scored_out_of_fold(model.path.name, model.topics, result, gold, model.meta)
     report = _report(gold, predictions, {m.path.name: m.topics for m in (a, b)})
     report["method"] = f"{folds}-fold cross-validation on both models' training labels"
+    if detail:
+        report["report"] = build_report(
+            gold,
+            scored[b.path.name],
+            "both models' training labels",
+            method=f"{folds}-fold cross-validation (out-of-fold scores, same folds for both)",
+            other=scored[a.path.name],
+        )
     return report
 
 

@@ -206,11 +206,13 @@ def review_queue(
     redo_skipped: bool = False,
     limit: int | None = None,
     passed_over: dict[str, int] | None = None,
+    recheck: bool = False,
 ) -> Iterator[Item]:
     """The articles still to decide, lazily, in order: the seed articles (when ``seeds``), then the sources'.
 
     An article is passed over when it is labelled in another label file, or already decided in
-    this store (a skip counts as decided unless ``redo_skipped``); ``passed_over`` counts those
+    this store (a skip counts as decided unless ``redo_skipped``; a label too unless ``recheck``,
+    for a second look such as ``labels audit`` asks for); ``passed_over`` counts those
     (``elsewhere``, ``done``). A source's own ``topics`` (e.g. a model's guess) never reach the
     review as a label.
     """
@@ -236,7 +238,7 @@ def review_queue(
         if article.id in store.other_labels:
             counts["elsewhere"] += 1
             continue
-        if article.id in decided and not (redo_skipped and decided[article.id] == SKIP):
+        if article.id in decided and not (recheck or (redo_skipped and decided[article.id] == SKIP)):
             counts["done"] += 1
             continue
         article.topics = None

@@ -109,6 +109,11 @@ class Tagger:
             record["explain"] = {self.topics[j]: self._reasons(indices, data, j) for j in assigned}
         return record
 
+    def reasons(self, article: Article, topics: Iterable[str], n: int = 5) -> dict[str, list[list[Any]]]:
+        """Per named topic, assigned or not, the terms that raised its score most (as ``explain`` records them)."""
+        indices, data = self.model.row(article.full_text)
+        return {t: self._reasons(indices, data, self.topics.index(t), n) for t in topics if t in self.topics}
+
     def _keywords(self, indices: np.ndarray, data: np.ndarray) -> list[str]:
         """The article's highest-weighted jieba words (two characters or more)."""
         block = self._word_block

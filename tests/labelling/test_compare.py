@@ -72,3 +72,19 @@ def test_compare_a_model_with_itself_is_one_line(invoke, two_models, tmp_path: P
     result = invoke("models", "compare", a, a, "--test", test)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: both models are named")
+
+
+@pytest.mark.slow
+def test_compare_by_cross_validation_writes_a_report(invoke, two_models, tmp_path: Path) -> None:
+    from tests.evaluation.test_report import parse
+
+    a, b, _ = two_models
+    page = tmp_path / "compare.html"
+    result = invoke("models", "compare", a, b, "--folds", "9", "--format", "json", "--report", page)
+    assert result.exit_code == 0, result.stderr
+    printed = json.loads(result.stdout)
+    assert json.loads(parse(page).blob) == printed["report"]
+    comparison = printed["report"]["comparison"]
+    assert (comparison["a"], comparison["b"]) == (a.name, b.name)
+    # The table's changed articles are the report's, by the same rule.
+    assert {row["id"] for row in printed["changed"]} == {row["id"] for row in comparison["changed"]}
