@@ -18,6 +18,7 @@ from classifier.cli._util import note, one_line_warning, raise_terminated, repor
 from classifier.cli.evaluate import evaluate
 from classifier.cli.labels import labels_app
 from classifier.cli.models import models_app
+from classifier.cli.serve import serve
 from classifier.cli.split import split
 from classifier.cli.suggest import suggest
 from classifier.cli.tag import tag
@@ -49,6 +50,7 @@ app.command()(tag)
 app.command()(train)
 app.command()(evaluate)
 app.command()(suggest)
+app.command()(serve)
 app.add_typer(labels_app, name="labels")
 app.add_typer(models_app, name="models")
 
