@@ -170,7 +170,8 @@ class ServiceMiddleware:
             raise _Reject(
                 401, "a token is required: send 'Authorization: Bearer <token>'", {"WWW-Authenticate": "Bearer"}
             )
-        if not secrets.compare_digest(given.strip().encode("utf-8", "replace"), self.token):
+        # Headers are bytes decoded as latin-1: encoding back gives the bytes sent (a UTF-8 token compares as UTF-8).
+        if not secrets.compare_digest(given.strip().encode("latin-1"), self.token):
             raise _Reject(401, "wrong token", {"WWW-Authenticate": "Bearer"})
 
     async def _read_body(
