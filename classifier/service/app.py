@@ -24,9 +24,10 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -60,6 +61,7 @@ PAGE_DIR = Path(__file__).with_name("page")
 SETTINGS_ENV = "CLASSIFIER_SERVE_SETTINGS"
 #: The name the v2 protocol knows this model by, whatever version serves (the version name works too).
 V2_MODEL_NAME = "classifier"
+ModelName = Annotated[str, PathParam(description="'classifier' or the serving version", examples=["classifier"])]
 #: Paths anyone may call when a token is required: probes, metrics, the page and the API's description.
 OPEN_PATHS = ("/", "/healthz", "/readyz", "/metrics", "/v2/health/live", "/v2/health/ready", "/docs", "/openapi.json")
 OPEN_PREFIXES = ("/page/", "/static-offline-docs/", "/docs/")
@@ -502,7 +504,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         summary="v2 model metadata",
         responses={404: {"model": ErrorBody}},
     )
-    def v2_metadata(name: str, request: Request) -> ModelMetadata:
+    def v2_metadata(name: ModelName, request: Request) -> ModelMetadata:
         current = v2_model(name, request)
         return ModelMetadata(
             name=V2_MODEL_NAME,
@@ -516,7 +518,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         )
 
     @app.get("/v2/models/{name}/ready", summary="v2 model readiness", responses={404: {"model": ErrorBody}})
-    def v2_model_ready(name: str, request: Request) -> dict[str, Any]:
+    def v2_model_ready(name: ModelName, request: Request) -> dict[str, Any]:
         v2_model(name, request)
         return {"name": V2_MODEL_NAME, "ready": holder.ready()}
 
@@ -527,7 +529,7 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         summary="v2 inference: BYTES texts in, FP32 scores [N, topics] out",
         responses={404: {"model": ErrorBody}},
     )
-    def v2_infer(name: str, body: InferRequest, request: Request) -> InferResponse:
+    def v2_infer(name: ModelName, body: InferRequest, request: Request) -> InferResponse:
         """Input `text` (BYTES, shape [N]: the article texts, a short first line is the title); outputs `scores`
         (FP32, [N, topics], the order of the `topics` parameter) and `topics` (BYTES, [N], the assigned topics, comma-separated)."""
         current = v2_model(name, request)

@@ -64,7 +64,9 @@ def test_top_and_explain(shared_server: Server) -> None:
     result = record["results"][0]
     assert len(result["topics"]) <= 1
     assert set(result["explain"]) == set(result["topics"])
-    assert all(isinstance(term, str) and weight > 0 for reasons in result["explain"].values() for term, weight in reasons)
+    assert all(
+        isinstance(term, str) and weight > 0 for reasons in result["explain"].values() for term, weight in reasons
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gbk", "utf-16"])
@@ -107,7 +109,9 @@ def test_v2_infer_with_the_spec_request_shapes(shared_server: Server, seed_model
         # The spec's request: id, inputs with name, shape, datatype, (parameters), data; outputs may be asked for.
         request = {
             "id": "42",
-            "inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "parameters": {}, "data": [ARTICLE, second]}],
+            "inputs": [
+                {"name": "text", "shape": [2], "datatype": "BYTES", "parameters": {}, "data": [ARTICLE, second]}
+            ],
             "outputs": [{"name": "scores"}],
         }
         response = client.post("/v2/models/classifier/infer", json=request)
@@ -182,19 +186,74 @@ BAD_REQUESTS = [
     ("unknown field", "/v1/tag", {"json": {"articles": [{"text": "能源"}], "topk": 2}}, 422),
     ("top zero", "/v1/tag", {"json": {"articles": [{"text": "能源"}], "top": 0}}, 422),
     ("empty body", "/v1/tag", {"content": b"", "headers": {"Content-Type": "application/json"}}, 422),
-    ("binary plain text", "/v1/tag", {"content": b"\x00\x01\x02PK\x03\x04", "headers": {"Content-Type": "text/plain"}}, 400),
+    (
+        "binary plain text",
+        "/v1/tag",
+        {"content": b"\x00\x01\x02PK\x03\x04", "headers": {"Content-Type": "text/plain"}},
+        400,
+    ),
     ("empty plain text", "/v1/tag", {"content": b" \n\n ", "headers": {"Content-Type": "text/plain"}}, 422),
-    ("invalid encoding", "/v1/tag", {"content": b"\xff\xfe\xfa\x80" * 3 + b"\x81", "headers": {"Content-Type": "text/plain"}}, 400),
+    (
+        "invalid encoding",
+        "/v1/tag",
+        {"content": b"\xff\xfe\xfa\x80" * 3 + b"\x81", "headers": {"Content-Type": "text/plain"}},
+        400,
+    ),
     ("too many articles", "/v1/tag", {"json": {"articles": [{"text": "能源"}] * 6}}, 413),
     ("body too large", "/v1/tag", {"json": {"articles": [{"text": "能" * 70_000}]}}, 413),
-    ("chunked body too large", "/v1/tag", {"content": _chunks(128 * 1024), "headers": {"Content-Type": "text/plain"}}, 413),
-    ("unknown model", "/v2/models/nope/infer", {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["能源"]}]}}, 404),
-    ("v2 not BYTES", "/v2/models/classifier/infer", {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "FP32", "data": [1.0]}]}}, 400),
-    ("v2 shape", "/v2/models/classifier/infer", {"json": {"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": ["能源"]}]}}, 400),
-    ("v2 not strings", "/v2/models/classifier/infer", {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [7]}]}}, 400),
-    ("v2 empty text", "/v2/models/classifier/infer", {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [""]}]}}, 422),
-    ("v2 unknown output", "/v2/models/classifier/infer", {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["能源"]}], "outputs": [{"name": "x"}]}}, 400),
-    ("v2 too many", "/v2/models/classifier/infer", {"json": {"inputs": [{"name": "text", "shape": [6], "datatype": "BYTES", "data": ["能源"] * 6}]}}, 413),
+    (
+        "chunked body too large",
+        "/v1/tag",
+        {"content": _chunks(128 * 1024), "headers": {"Content-Type": "text/plain"}},
+        413,
+    ),
+    (
+        "unknown model",
+        "/v2/models/nope/infer",
+        {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["能源"]}]}},
+        404,
+    ),
+    (
+        "v2 not BYTES",
+        "/v2/models/classifier/infer",
+        {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "FP32", "data": [1.0]}]}},
+        400,
+    ),
+    (
+        "v2 shape",
+        "/v2/models/classifier/infer",
+        {"json": {"inputs": [{"name": "text", "shape": [3], "datatype": "BYTES", "data": ["能源"]}]}},
+        400,
+    ),
+    (
+        "v2 not strings",
+        "/v2/models/classifier/infer",
+        {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [7]}]}},
+        400,
+    ),
+    (
+        "v2 empty text",
+        "/v2/models/classifier/infer",
+        {"json": {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": [""]}]}},
+        422,
+    ),
+    (
+        "v2 unknown output",
+        "/v2/models/classifier/infer",
+        {
+            "json": {
+                "inputs": [{"name": "text", "shape": [1], "datatype": "BYTES", "data": ["能源"]}],
+                "outputs": [{"name": "x"}],
+            }
+        },
+        400,
+    ),
+    (
+        "v2 too many",
+        "/v2/models/classifier/infer",
+        {"json": {"inputs": [{"name": "text", "shape": [6], "datatype": "BYTES", "data": ["能源"] * 6}]}},
+        413,
+    ),
 ]
 
 
@@ -219,7 +278,9 @@ def test_declared_length_over_the_limit_is_refused_before_the_body(shared_server
 
     host, port = shared_server.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
-        sock.sendall(b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n")
+        sock.sendall(
+            b"POST /v1/tag HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 999999999\r\n\r\n"
+        )
         reply = b""
         while b'"}' not in reply and (chunk := sock.recv(4096)):
             reply += chunk

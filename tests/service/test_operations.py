@@ -68,7 +68,9 @@ class Load:
             thread.join()
 
 
-def test_models_use_switches_the_serving_model_under_load_without_a_failed_request(serve, invoke, tmp_path, seed_model) -> None:
+def test_models_use_switches_the_serving_model_under_load_without_a_failed_request(
+    serve, invoke, tmp_path, seed_model
+) -> None:
     second = train_second_model(invoke, tmp_path)
     server = serve()
     with server.client() as client, Load(server.url) as load:
@@ -85,7 +87,9 @@ def test_models_use_switches_the_serving_model_under_load_without_a_failed_reque
     assert server.stop() == 0
 
 
-def test_a_model_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(serve, invoke, tmp_path, seed_model) -> None:
+def test_a_model_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(
+    serve, invoke, tmp_path, seed_model
+) -> None:
     second = train_second_model(invoke, tmp_path)
     server = serve()
     from classifier.model.store import models_dir
@@ -99,7 +103,9 @@ def test_a_model_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(ser
         models = client.get("/v1/models").json()
         assert models["serving"] == seed_model.name and models["default"] == second
         assert models["last_reload"]["ok"] is False and "tagger.npz" in models["last_reload"]["error"]
-        assert client.post("/v1/tag", json={"articles": [{"text": ARTICLE}]}).json()["model"]["version"] == seed_model.name
+        assert (
+            client.post("/v1/tag", json={"articles": [{"text": ARTICLE}]}).json()["model"]["version"] == seed_model.name
+        )
         assert client.get("/readyz").status_code == 200
         assert 'classifier_model_reloads_total{outcome="refused"}' in client.get("/metrics").text
     assert "model load refused" in server.stderr.read_text(encoding="utf-8")
@@ -130,7 +136,15 @@ def test_token(serve, tmp_path: Path) -> None:
         assert right.status_code == 200
         assert client.get("/v1/models").status_code == 401
         assert client.post("/v2/models/classifier/infer", json={}).status_code == 401
-        for open_path in ("/healthz", "/readyz", "/metrics", "/v2/health/live", "/v2/health/ready", "/", "/page/app.js"):
+        for open_path in (
+            "/healthz",
+            "/readyz",
+            "/metrics",
+            "/v2/health/live",
+            "/v2/health/ready",
+            "/",
+            "/page/app.js",
+        ):
             assert client.get(open_path).status_code == 200, open_path
 
 
