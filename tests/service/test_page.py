@@ -46,7 +46,9 @@ def test_a_gbk_file_dropped_on_the_page_is_read(browser, shared_server: Server, 
     path.write_bytes(PAGE_ARTICLE.encode("gbk"))
     browser.get(shared_server.url + "/")
     browser.find_element(By.ID, "file").send_keys(str(path))
-    WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "article").get_attribute("value").startswith("国家能源局"))
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_element(By.ID, "article").get_attribute("value").startswith("国家能源局")
+    )
     browser.find_element(By.ID, "tag").click()
     WebDriverWait(browser, 20).until(ec.visibility_of_element_located((By.CSS_SELECTOR, '.chip[data-topic="energy"]')))
 
