@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 EXAMPLE_TITLE = "国家能源局：加快建设新型储能电站"
 EXAMPLE_TEXT = "今年以来，各地加快光伏、风电等新能源项目建设，新型储能装机规模持续扩大，电网调峰能力明显增强。"
@@ -37,14 +37,14 @@ class ArticleIn(BaseModel):
         None, max_length=200, description="Your id, echoed back; without one, a stable id from the text."
     )
     title: str = Field("", description="The headline (may be empty).")
-    text: str = Field(..., description="The body text, UTF-8; must hold more than white space.")
+    text: str = Field(..., description="The body text (may be empty when there is a title).")
 
-    @field_validator("text")
-    @classmethod
-    def _has_text(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is empty")
-        return value
+    @model_validator(mode="after")
+    def _not_empty(self) -> ArticleIn:
+        # A headline alone is an article (news briefs are); nothing at all is not.
+        if not self.text.strip() and not self.title.strip():
+            raise ValueError("empty article: no title and no text")
+        return self
 
     @field_validator("title", "text", "id")
     @classmethod
@@ -97,7 +97,9 @@ class TagResponse(BaseModel):
 class ErrorBody(BaseModel):
     """Every error: one line saying what is wrong."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"error": "articles[0].text: text is empty"}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"error": "articles.0: empty article: no title and no text"}]}
+    )
 
     error: str
 

@@ -182,6 +182,7 @@ BAD_REQUESTS = [
     ("articles not a list", "/v1/tag", {"json": {"articles": "能源"}}, 422),
     ("no articles", "/v1/tag", {"json": {"articles": []}}, 422),
     ("empty text", "/v1/tag", {"json": {"articles": [{"text": "  \n "}]}}, 422),
+    ("empty title and text", "/v1/tag", {"json": {"articles": [{"title": " ", "text": ""}]}}, 422),
     ("NUL in text", "/v1/tag", {"json": {"articles": [{"text": "能源\u0000\u0001"}]}}, 422),
     ("unknown field", "/v1/tag", {"json": {"articles": [{"text": "能源"}], "topk": 2}}, 422),
     ("top zero", "/v1/tag", {"json": {"articles": [{"text": "能源"}], "top": 0}}, 422),

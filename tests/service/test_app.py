@@ -27,7 +27,7 @@ def test_tag_and_errors(client: TestClient) -> None:
         "error": "body is not valid JSON (Expecting property name enclosed in double quotes)"
     }
     assert client.post("/v1/tag", json={"articles": [{"text": " "}]}).json() == {
-        "error": "articles.0.text: text is empty"
+        "error": "articles.0: empty article: no title and no text"
     }
 
 
