@@ -81,17 +81,21 @@ class Load:
         self.failures: list[str] = []
         self.versions: set[str] = set()
 
-    async def run(self, bodies: list[dict], during=None) -> float:
-        """Send every body once; return the wall seconds. ``during(done_fraction)`` is awaited at 1/3 and 2/3."""
-        queue = iter(enumerate(bodies))
-        marks = {len(bodies) // 3: 1, 2 * len(bodies) // 3: 2}
+    async def run(self, bodies: list[dict] | None = None, during=None) -> float:
+        """Send every body once, or with ``during`` (a blocking function run in a thread) cycle through the
+        bodies until it returns; return the wall seconds."""
+        if during is None:
+            queue = iter(bodies or [])
+        else:
+            queue = itertools.cycle(bodies or [])
         limits = httpx.Limits(max_connections=self.clients, max_keepalive_connections=self.clients)
         async with httpx.AsyncClient(base_url=self.url, timeout=60, limits=limits) as client:
+            disturbance = None if during is None else asyncio.get_running_loop().run_in_executor(None, during)
 
             async def worker() -> None:
-                for n, body in queue:
-                    if during is not None and n in marks:
-                        asyncio.get_running_loop().run_in_executor(None, during, marks[n])
+                for body in queue:
+                    if disturbance is not None and disturbance.done():
+                        return
                     start = time.perf_counter()
                     try:
                         response = await client.post("/v1/tag", json=body)
@@ -106,6 +110,8 @@ class Load:
 
             start = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(self.clients)))
+            if disturbance is not None:
+                await disturbance
             return time.perf_counter() - start
 
 
@@ -119,7 +125,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=shared_data_dir() / "xwlb" / "pool.jsonl")
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--reload-requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=3, help="Turns of reference and server measurements.")
     parser.add_argument("--output", type=Path, default=REPO / "benchmarks" / "results" / "serve.md")
     args = parser.parse_args()
     if not args.data.is_file():
@@ -142,28 +148,25 @@ def main() -> None:
         source = tmp / "articles.jsonl"
         source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
 
-        # 1. in-process reference
-        print("classifier tag --jobs 2...", file=sys.stderr)
-        start = time.perf_counter()
-        subprocess.run(
-            [*CLI, "tag", str(source), "--jobs", "2", "--format", "jsonl", "-o", str(tmp / "out.jsonl")],
-            env=env,
-            cwd=REPO,
-            check=True,
-        )
-        cli_seconds = time.perf_counter() - start
-        cli_rate = len(articles) / cli_seconds
-
-        # 1b. the same articles tagged in this process, one model, no start-up: the pure tagging cost
         from classifier.article import Article
         from classifier.tagging.tagger import Tagger, load_tagging_model
 
+        def cli_rate_now() -> float:
+            """1. ``classifier tag --jobs 2`` end to end (start-up included): the reference."""
+            start = time.perf_counter()
+            command = [*CLI, "tag", str(source), "--jobs", "2", "--format", "jsonl", "-o", str(tmp / "out.jsonl")]
+            subprocess.run(command, env=env, cwd=REPO, check=True)
+            return len(articles) / (time.perf_counter() - start)
+
         tagger = Tagger(load_tagging_model(first))
         objects = [Article(a["id"], a["title"], a["text"]) for a in articles]
-        start = time.perf_counter()
-        for i in range(0, len(objects), 100):
-            tagger.tag_batch(objects[i : i + 100])
-        inproc_rate = len(articles) / (time.perf_counter() - start)
+
+        def inproc_rate_now() -> float:
+            """The same articles in this process, one model, no start-up: the pure tagging cost."""
+            start = time.perf_counter()
+            for i in range(0, len(objects), 100):
+                tagger.tag_batch(objects[i : i + 100])
+            return len(articles) / (time.perf_counter() - start)
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -182,68 +185,93 @@ def main() -> None:
                 time.sleep(0.2)
             time.sleep(1)  # both workers up
             singles = [{"articles": [a]} for a in articles]
-
-            # 2. batches of 100
-            print("batches of 100...", file=sys.stderr)
             batches = [{"articles": articles[i : i + 100]} for i in range(0, len(articles), 100)]
-            batch_load = Load(url, 4)
-            batch_seconds = asyncio.run(batch_load.run(batches))
-            batch_rate = len(articles) / batch_seconds
+            per_round = max(1, args.requests // (2 * args.rounds))
 
-            # 3. one article a request, 16 clients; memory after 1,000 and 10,000
-            print("one article per request...", file=sys.stderr)
-            warm = Load(url, 16)
-            warm_seconds = asyncio.run(warm.run(list(itertools.islice(itertools.cycle(singles), 1000))))
-            rss_1k = tree_rss_mib(server.pid)
-            steady = Load(url, 16)
-            rest = args.requests - 1000
-            steady_seconds = asyncio.run(steady.run(list(itertools.islice(itertools.cycle(singles), rest))))
+            # The machine's load moves by the minute: the reference and the server are measured in turns,
+            # round after round, and each round gives its own ratios.
+            cli_rates, inproc_rates, batch_rates, single_rates = [], [], [], []
+            batch_load, warm, steady = Load(url, 4), Load(url, 16), Load(url, 16)
+            sent = 0
+            rss_1k = 0.0
+            for round_ in range(args.rounds):
+                print(f"round {round_ + 1}: classifier tag, in-process, batches, single articles...", file=sys.stderr)
+                cli_rates.append(cli_rate_now())
+                inproc_rates.append(inproc_rate_now())
+                batch_rates.append(len(articles) / asyncio.run(batch_load.run(batches)))
+                load = warm if sent < 1000 else steady
+                bodies = list(itertools.islice(itertools.cycle(singles), sent, sent + per_round))
+                single_rates.append(len(bodies) / asyncio.run(load.run(bodies)))
+                sent += len(bodies)
+                if sent >= 1000 and not rss_1k:
+                    rss_1k = tree_rss_mib(server.pid)
+            # 3b. more single-article requests, up to the total, for the memory figure
+            print("single articles up to the total...", file=sys.stderr)
+            if not rss_1k:
+                asyncio.run(warm.run(list(itertools.islice(itertools.cycle(singles), 1000 - sent))))
+                sent = 1000
+                rss_1k = tree_rss_mib(server.pid)
+            asyncio.run(steady.run(list(itertools.islice(itertools.cycle(singles), args.requests - sent))))
             rss_10k = tree_rss_mib(server.pid)
             latencies = warm.latencies + steady.latencies
-            single_rate = args.requests / (warm_seconds + steady_seconds)
 
             # 4. hot reload under load
             print("hot reload under load...", file=sys.stderr)
 
-            def disturb(mark: int) -> None:
-                if mark == 1:
-                    subprocess.run([*CLI, "models", "use", second], env=env, cwd=REPO, check=True, capture_output=True)
-                else:
-                    server.send_signal(signal.SIGHUP)
-                    httpx.post(url + "/v1/models/reload", timeout=60)
+            def disturb() -> None:
+                """Under load: switch the store's default, then SIGHUP, then POST /v1/models/reload."""
+                time.sleep(3)
+                subprocess.run([*CLI, "models", "use", second], env=env, cwd=REPO, check=True, capture_output=True)
+                time.sleep(5)  # both workers notice within a second; let the new model serve a while
+                server.send_signal(signal.SIGHUP)
+                time.sleep(3)
+                httpx.post(url + "/v1/models/reload", timeout=60)
+                time.sleep(3)
 
             reload_load = Load(url, 16)
-            asyncio.run(
-                reload_load.run(list(itertools.islice(itertools.cycle(singles), args.reload_requests)), disturb)
-            )
+            reload_seconds = asyncio.run(reload_load.run(singles, disturb))
             serving = httpx.get(url + "/v1/models", timeout=10).json()["serving"]
         finally:
             server.send_signal(signal.SIGTERM)
             exit_code = server.wait(60)
             log.close()
+            server_log = [
+                line
+                for line in (tmp / "serve.log").read_text(encoding="utf-8", errors="replace").splitlines()
+                if not line.startswith('{"time"') or '"status": 200' not in line
+            ]
         failures = len(batch_load.failures) + len(warm.failures) + len(steady.failures)
     load_after = os.getloadavg()
 
+    med = statistics.median
+    cli_rate = med(cli_rates)
+    batch_ratio = med(b / c for b, c in zip(batch_rates, cli_rates, strict=True))
+    single_ratio = med(r / c for r, c in zip(single_rates, cli_rates, strict=True))
+    inproc_ratio = med(i / c for i, c in zip(inproc_rates, cli_rates, strict=True))
     p50, p99 = percentile(latencies, 50) * 1000, percentile(latencies, 99) * 1000
+
+    def runs(values: list[float]) -> str:
+        return ", ".join(f"{v:,.0f}" for v in values)
+
     rows = [
-        ("`classifier tag --jobs 2`, articles/s", "reference", f"{cli_rate:,.0f}", ""),
+        ("`classifier tag --jobs 2`, articles/s (start-up included)", "reference", f"{cli_rate:,.0f}", ""),
         (
             "in-process `Tagger.tag_batch`, 1 process, no start-up, articles/s",
             "",
-            f"{inproc_rate:,.0f}",
-            f"{inproc_rate / cli_rate:.2f}x",
+            f"{med(inproc_rates):,.0f}",
+            f"{inproc_ratio:.2f}x",
         ),
         (
-            "serve --workers 2, batches of 100, articles/s",
+            "serve --workers 2, batches of 100 (4 in flight), articles/s",
             ">= 0.8x tag",
-            f"{batch_rate:,.0f}",
-            f"{batch_rate / cli_rate:.2f}x",
+            f"{med(batch_rates):,.0f}",
+            f"{batch_ratio:.2f}x",
         ),
         (
             "serve --workers 2, 1 article/request, 16 clients, articles/s",
             ">= 0.5x tag",
-            f"{single_rate:,.0f}",
-            f"{single_rate / cli_rate:.2f}x",
+            f"{med(single_rates):,.0f}",
+            f"{single_ratio:.2f}x",
         ),
         ("  latency p50, ms", "", f"{p50:.1f}", ""),
         ("  latency p99, ms", "aim <= 50", f"{p99:.1f}", ""),
@@ -255,7 +283,7 @@ def main() -> None:
             f"{rss_10k / rss_1k:.3f}x",
         ),
         (
-            f"hot reload under load: failed requests of {args.reload_requests:,}",
+            f"hot reload under load ({reload_seconds:.0f} s): failed requests of {len(reload_load.latencies) + len(reload_load.failures):,}",
             "0",
             str(len(reload_load.failures)),
             "",
@@ -275,9 +303,13 @@ def main() -> None:
         "|---|---|---|---|",
         *[f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows],
         "",
-        f"- `classifier tag --jobs 2` took {cli_seconds:.2f} s for {len(articles)} articles, start-up included.",
-        f"- Reload phase: store default switched to `{second}` at 1/3 (`classifier models use`), SIGHUP and "
-        f"`POST /v1/models/reload` at 2/3; serving at the end: `{serving}`.",
+        f"- Medians of {args.rounds} rounds; each round runs the reference, the in-process loop, the batches and "
+        f"{per_round:,} single-article requests in turn, and the ratios are the medians of the per-round ratios. "
+        f"Rounds, articles/s: tag {runs(cli_rates)}; in-process {runs(inproc_rates)}; batches {runs(batch_rates)}; "
+        f"single {runs(single_rates)}.",
+        f"- Reload phase: 16 clients without pause; after 3 s the store default switched to `{second}` "
+        f"(`classifier models use`), 5 s later SIGHUP, 3 s later `POST /v1/models/reload`; serving at the end: "
+        f"`{serving}`.",
         "- The load generator (asyncio + httpx, this process) shares the 2 cores with the 2 workers.",
         f"- Latency over all {args.requests:,} single-article requests (median {statistics.median(latencies) * 1000:.1f} ms).",
         "",
@@ -285,6 +317,7 @@ def main() -> None:
     every_failure = batch_load.failures + warm.failures + steady.failures + reload_load.failures
     if every_failure:
         lines += ["Failures (first 5):", "", *[f"- `{f}`" for f in every_failure[:5]], ""]
+        lines += ["Server log (last lines):", "", "```", *server_log[-15:], "```", ""]
     text = "\n".join(lines)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(args.output, text)

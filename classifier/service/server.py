@@ -109,6 +109,11 @@ def serve(
         workers=workers,
         access_log=False,
         timeout_graceful_shutdown=DRAIN_SECONDS,
+        # Longer than a load balancer's idle timeout (60 s is common), so the server never closes a kept-alive
+        # connection the balancer is about to reuse; and a worker busy tagging on a loaded machine is not
+        # taken for hung (uvicorn kills a worker that misses a 5 s health check).
+        timeout_keep_alive=75,
+        timeout_worker_healthcheck=30,
         log_level="warning",
         server_header=False,
     )
