@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
-from fastapi.testclient import TestClient
+
+with warnings.catch_warnings():
+    # Starlette asks for httpx2 for its test client; httpx works, and is what the project installs.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
 
 from classifier.service.app import Settings, create_app, stable_id
 from tests.service.conftest import ARTICLE

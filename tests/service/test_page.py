@@ -57,3 +57,10 @@ def test_an_empty_article_says_so(browser, shared_server: Server) -> None:
     browser.get(shared_server.url + "/")
     browser.find_element(By.ID, "tag").click()
     assert "请先粘贴" in browser.find_element(By.ID, "status").text
+
+
+def test_the_api_docs_render_offline(browser, shared_server: Server) -> None:
+    browser.get(shared_server.url + "/docs")
+    WebDriverWait(browser, 20).until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info")))
+    assert "/v1/tag" in browser.page_source
+    assert console_errors(browser) == []
