@@ -19,6 +19,7 @@ from classifier.cli.drift import drift
 from classifier.cli.evaluate import evaluate
 from classifier.cli.labels import labels_app
 from classifier.cli.models import models_app
+from classifier.cli.serve import serve
 from classifier.cli.split import split
 from classifier.cli.suggest import suggest
 from classifier.cli.tag import tag
@@ -51,6 +52,7 @@ app.command()(train)
 app.command()(evaluate)
 app.command()(suggest)
 app.command()(drift)
+app.command()(serve)
 app.add_typer(labels_app, name="labels")
 app.add_typer(models_app, name="models")
 
