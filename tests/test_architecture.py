@@ -8,7 +8,8 @@ The layers, bottom first (README's "Layout" names every module):
 3. ``tagging``: the compiled model, the tagger, worker processes
 4. ``evaluation``: test sets, cross-validation, reports
 5. ``labelling``: journal, review, suggestions, comparison
-6. ``cli``: the commands (and ``__main__``)
+6. ``archive``: whole archives on a Dask cluster (partitions, parts and manifest, the driver, the per-partition function)
+7. ``cli``: the commands (and ``__main__``)
 
 A module may import from its own layer or any layer below, never above.
 """
@@ -38,8 +39,9 @@ LAYERS = {
     "classifier.tagging": 3,
     "classifier.evaluation": 4,
     "classifier.labelling": 5,
-    "classifier.cli": 6,
-    "classifier.__main__": 6,
+    "classifier.archive": 6,
+    "classifier.cli": 7,
+    "classifier.__main__": 7,
 }
 
 

@@ -1,0 +1,285 @@
+"""The archive driver: partitions tagged over a Dask cluster, parts written by the workers, progress, resume."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from classifier.archive.partitions import Partition, describe_file, expand_inputs, list_partitions, read_partition
+from classifier.archive.parts import FORMAT, FORMATS, SUCCESS, part_name, plan, remove_temporaries, write_manifest
+from classifier.errors import ClassifierError
+from classifier.files import sha256_file, write_atomic
+from classifier.progress import Progress, _clock
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+#: The manifest is rewritten at most this often while parts finish (and always at the end):
+#: rewriting it per part would cost the square of the part count.
+MANIFEST_EVERY_SECONDS = 1.0
+
+
+@dataclass
+class ArchiveReport:
+    """What a run did: parts in all, parts done by this run, parts found done, articles, seconds."""
+
+    output: Path
+    parts: int
+    tagged: int
+    skipped: int
+    articles: int
+    seconds: float
+    dashboard: str | None = None
+
+
+def tag_partition(
+    partition: Partition,
+    path: str,
+    model_dir: str,
+    checksum: str,
+    fmt: str,
+    top: int | None,
+    explain: bool,
+) -> dict[str, Any]:
+    """The task a worker runs: tag one partition into one part (the model from the worker's cache)."""
+    from classifier.archive.parts import write_part
+    from classifier.archive.udf import tagger_for
+
+    tagger = tagger_for(model_dir, checksum, top, explain)
+    batches = tagger_batches(tagger, read_partition(partition))
+    return write_part(Path(path), batches, fmt, tagger.topics, explain)
+
+
+def tagger_batches(tagger: Any, articles: Iterator[Any]) -> Iterator[list[dict[str, Any]]]:
+    from itertools import islice
+
+    from classifier.tagging.tagger import BATCH_SIZE
+
+    while batch := list(islice(articles, BATCH_SIZE)):
+        yield tagger.tag_batch(batch)
+
+
+def parse_cluster(spec: str) -> tuple[str, int | None]:
+    """``local`` / ``local:N`` (a cluster of N worker processes here) or a scheduler address ``tcp://host:8786``."""
+    if spec == "local":
+        return "local", None
+    if spec.startswith("local:"):
+        count = spec.partition(":")[2]
+        if not count.isdigit() or int(count) < 1:
+            raise ClassifierError(f"--cluster {spec}: local:N needs a worker count N >= 1")
+        return "local", int(count)
+    if "://" in spec:
+        return spec, None
+    raise ClassifierError(f"--cluster {spec}: give local, local:N or a scheduler address such as tcp://host:8786")
+
+
+@contextmanager
+def connect(spec: str) -> Iterator[Client]:
+    """A client on a new local cluster (one single-threaded process per worker) or on a running scheduler."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClassifierError("--cluster needs Dask: pip install 'classifier[dask]'") from None
+    address, workers = parse_cluster(spec)
+    if address == "local":
+        from classifier.tagging.workers import default_jobs
+
+        # Single-threaded workers: the tagger holds the GIL, so processes, not threads, add cores.
+        with (
+            LocalCluster(
+                n_workers=workers or default_jobs(),
+                threads_per_worker=1,
+                processes=True,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError) as error:
+        raise ClassifierError(f"--cluster {spec}: cannot reach the scheduler ({error})") from None
+    with client:
+        yield client
+
+
+class ArchiveProgress(Progress):
+    """The progress line with parts: ``parts 3/20  [####....] 52,000/230,000 articles  1,900/s  ETA 1:33``."""
+
+    def __init__(self, parts: int, done_parts: int, total: int | None, stream: TextIO | None = None) -> None:
+        super().__init__(total=total, label="articles", stream=stream)
+        self.parts = parts
+        self.done_parts = done_parts
+
+    def line(self, elapsed: float) -> str:
+        return f"parts {self.done_parts}/{self.parts}  " + super().line(elapsed)
+
+
+def tag_archive(
+    inputs: list[str],
+    output: Path,
+    cluster: str,
+    model: Path | str | None = None,
+    fmt: str = "jsonl",
+    top: int | None = None,
+    explain: bool = False,
+    overwrite: bool = False,
+    say: Callable[[str], None] = lambda message: None,
+    client: Client | None = None,
+) -> ArchiveReport:
+    """Tag every article of ``inputs`` on a Dask cluster into ``output``: one part per partition, resumable.
+
+    Parameters
+    ----------
+    inputs : list of str
+        JSONL or Parquet files, directories of them, or globs; every worker must see them at these paths.
+    output : Path
+        The output directory (on storage every worker can write), see :mod:`classifier.archive.parts`.
+    cluster : str
+        ``local``, ``local:N`` or a scheduler address (``tcp://host:8786``); ignored when ``client`` is given.
+    model : Path, str or None
+        Model directory or version (default: the store's default); every worker must see the directory.
+    fmt : {"jsonl", "parquet"}
+        The parts' format.
+    overwrite : bool
+        Start again when ``output`` holds another run's output (another model, inputs or options).
+    say : callable
+        Where the dashboard address and the summary go (the CLI: stderr).
+    client : distributed.Client or None
+        Use this client (tests, notebooks) instead of connecting to ``cluster``.
+
+    Raises
+    ------
+    ClassifierError
+        On unreadable input (the message names the file and line or row; no ``_SUCCESS`` is
+        written), a model that is not the same on every worker, or an output directory of another run.
+    """
+    from classifier.archive.udf import model_checksum
+    from classifier.model.store import read_meta, resolve_model_dir
+
+    if fmt not in FORMATS:
+        raise ClassifierError(f"--format {fmt}: an archive is written as {' or '.join(FORMATS)}")
+    output = Path(output).resolve()
+    files = expand_inputs(inputs, skip=output)
+    partitions = list_partitions(files)
+    model_dir = resolve_model_dir(model).resolve()
+    checksum = model_checksum(model_dir)
+    version = str(read_meta(model_dir).get("version") or model_dir.name)
+    if client is None:
+        parse_cluster(cluster)  # a bad spelling fails before a cluster starts
+        with connect(cluster) as own:
+            return _run(own, files, partitions, output, model_dir, version, checksum, fmt, top, explain, overwrite, say)
+    return _run(client, files, partitions, output, model_dir, version, checksum, fmt, top, explain, overwrite, say)
+
+
+def _run(
+    client: Client,
+    files: list[Path],
+    partitions: list[Partition],
+    output: Path,
+    model_dir: Path,
+    version: str,
+    checksum: str,
+    fmt: str,
+    top: int | None,
+    explain: bool,
+    overwrite: bool,
+    say: Callable[[str], None],
+) -> ArchiveReport:
+    from distributed import as_completed
+
+    start = time.monotonic()
+    dashboard = _dashboard(client)
+    if dashboard:
+        say(f"dashboard: {dashboard}")
+    # Hashing the inputs reads them all: the workers do it, in parallel, where the data is.
+    described = client.gather(client.map(describe_file, [str(f) for f in files], pure=False))
+    index = {str(f): i for i, f in enumerate(files)}
+    fresh = {
+        "format": FORMAT,
+        "model": {"version": version, "path": str(model_dir), "checksum": checksum},
+        "options": {"format": fmt, "top": top, "explain": explain},
+        "inputs": described,
+        "parts": [
+            {"name": part_name(i, len(partitions), fmt), "input": index[p.path], "row_group": p.row_group}
+            for i, p in enumerate(partitions)
+        ],
+        "complete": False,
+    }
+
+    def checksums(paths: list[Path]) -> list[str]:
+        return client.gather(client.map(sha256_file, [str(p) for p in paths], pure=False))
+
+    manifest = plan(output, fresh, overwrite, checksums)
+    manifest["complete"] = False
+    todo = [i for i, p in enumerate(manifest["parts"]) if not p.get("done")]
+    skipped = len(partitions) - len(todo)
+    write_manifest(output, manifest)
+    if skipped:
+        say(f"resuming: {skipped} of {len(partitions)} parts already done")
+    counts = [d["articles"] for d in described]
+    total = sum(_estimate(partitions[i], counts[manifest["parts"][i]["input"]], client) for i in todo) if todo else 0
+    progress = ArchiveProgress(len(partitions), skipped, total or None)
+    futures = {
+        client.submit(
+            tag_partition,
+            partitions[i],
+            str(output / manifest["parts"][i]["name"]),
+            str(model_dir),
+            checksum,
+            fmt,
+            top,
+            explain,
+            pure=False,
+            priority=-i,  # earlier parts first, so a resumed or watched run fills in from the front
+        ): i
+        for i in todo
+    }
+    written_at = time.monotonic()
+    try:
+        with progress:
+            for future in as_completed(list(futures)):
+                i = futures[future]
+                result = future.result()  # a worker's ClassifierError (file and line) is raised here
+                manifest["parts"][i].update(result, done=True)
+                progress.done_parts += 1
+                progress.advance(result["articles"])
+                if time.monotonic() - written_at >= MANIFEST_EVERY_SECONDS:
+                    write_manifest(output, manifest)
+                    written_at = time.monotonic()
+    finally:
+        client.cancel(list(futures))
+        write_manifest(output, manifest)
+    remove_temporaries(output)
+    manifest["complete"] = True
+    write_manifest(output, manifest)
+    articles = manifest["counts"]["articles"]
+    write_atomic(output / SUCCESS, f"{articles} articles in {len(partitions)} parts\n")
+    seconds = time.monotonic() - start
+    tagged = progress.done
+    say(
+        f"{len(todo)} parts tagged, {skipped} already done: {articles:,} articles in {output} "
+        f"({tagged / seconds if seconds > 0 else 0:,.0f} articles/s this run, {_clock(seconds)})"
+    )
+    return ArchiveReport(output, len(partitions), len(todo), skipped, articles, seconds, dashboard)
+
+
+def _estimate(partition: Partition, file_articles: int, client: Client) -> int:
+    if partition.row_group is None:
+        return file_articles
+    from classifier.archive.partitions import _parquet_file
+
+    return _parquet_file(partition.path).metadata.row_group(partition.row_group).num_rows
+
+
+def _dashboard(client: Client) -> str | None:
+    try:
+        return str(client.dashboard_link)
+    except Exception:  # noqa: BLE001 - no dashboard (e.g. bokeh not installed) is not an error
+        return None
