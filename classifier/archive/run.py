@@ -19,9 +19,11 @@ from classifier.progress import Progress, _clock
 if TYPE_CHECKING:
     from distributed import Client
 
-#: The manifest is rewritten at most this often while parts finish (and always at the end):
-#: rewriting it per part would cost the square of the part count.
-MANIFEST_EVERY_SECONDS = 1.0
+#: While parts finish, the manifest is rewritten at most once per this many seconds per 1,000 parts
+#: (and always at the end): a rewrite costs the part count, so writes slow down as it grows, and the
+#: manifest never costs more than a few hundred KB/s of writing; a small run records every part.
+MANIFEST_SECONDS_PER_1000_PARTS = 1.0
+MANIFEST_MAX_SECONDS = 5.0
 
 
 @dataclass
@@ -242,6 +244,7 @@ def _run(
         for i in todo
     }
     written_at = time.monotonic()
+    every = min(MANIFEST_MAX_SECONDS, MANIFEST_SECONDS_PER_1000_PARTS * len(partitions) / 1000)
     try:
         with progress:
             for future in as_completed(list(futures)):
@@ -250,7 +253,7 @@ def _run(
                 manifest["parts"][i].update(result, done=True)
                 progress.done_parts += 1
                 progress.advance(result["articles"])
-                if time.monotonic() - written_at >= MANIFEST_EVERY_SECONDS:
+                if time.monotonic() - written_at >= every:
                     write_manifest(output, manifest)
                     written_at = time.monotonic()
     finally:
