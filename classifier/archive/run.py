@@ -19,6 +19,8 @@ from classifier.progress import Progress, _clock
 if TYPE_CHECKING:
     from distributed import Client
 
+    from classifier.archive.udf import ModelBundle
+
 #: While parts finish, the manifest is rewritten at most once per this many seconds per 1,000 parts
 #: (and always at the end): a rewrite costs the part count, so writes slow down as it grows, and the
 #: manifest never costs more than a few hundred KB/s of writing; a small run records every part.
@@ -42,17 +44,17 @@ class ArchiveReport:
 def tag_partition(
     partition: Partition,
     path: str,
-    model_dir: str,
-    checksum: str,
+    bundle: ModelBundle,
     fmt: str,
     top: int | None,
     explain: bool,
 ) -> dict[str, Any]:
     """The task a worker runs: tag one partition into one part (the model from the worker's cache)."""
     from classifier.archive.parts import write_part
-    from classifier.archive.udf import tagger_for
+    from classifier.archive.udf import bundled_model
+    from classifier.tagging.tagger import Tagger
 
-    tagger = tagger_for(model_dir, checksum, top, explain)
+    tagger = Tagger(bundled_model(bundle), top=top, explain=explain)
     batches = tagger_batches(tagger, read_partition(partition))
     return write_part(Path(path), batches, fmt, tagger.topics, explain)
 
@@ -162,7 +164,7 @@ def tag_archive(
         On unreadable input (the message names the file and line or row; no ``_SUCCESS`` is
         written), a model that is not the same on every worker, or an output directory of another run.
     """
-    from classifier.archive.udf import model_checksum
+    from classifier.archive.udf import model_bundle
     from classifier.model.store import read_meta, resolve_model_dir
 
     if fmt not in FORMATS:
@@ -171,13 +173,13 @@ def tag_archive(
     files = expand_inputs(inputs, skip=output)
     partitions = list_partitions(files)
     model_dir = resolve_model_dir(model).resolve()
-    checksum = model_checksum(model_dir)
+    bundle = model_bundle(model_dir)
     version = str(read_meta(model_dir).get("version") or model_dir.name)
     if client is None:
         parse_cluster(cluster)  # a bad spelling fails before a cluster starts
         with connect(cluster) as own:
-            return _run(own, files, partitions, output, model_dir, version, checksum, fmt, top, explain, overwrite, say)
-    return _run(client, files, partitions, output, model_dir, version, checksum, fmt, top, explain, overwrite, say)
+            return _run(own, files, partitions, output, model_dir, version, bundle, fmt, top, explain, overwrite, say)
+    return _run(client, files, partitions, output, model_dir, version, bundle, fmt, top, explain, overwrite, say)
 
 
 def _run(
@@ -187,7 +189,7 @@ def _run(
     output: Path,
     model_dir: Path,
     version: str,
-    checksum: str,
+    bundle: ModelBundle,
     fmt: str,
     top: int | None,
     explain: bool,
@@ -205,7 +207,7 @@ def _run(
     index = {str(f): i for i, f in enumerate(files)}
     fresh = {
         "format": FORMAT,
-        "model": {"version": version, "path": str(model_dir), "checksum": checksum},
+        "model": {"version": version, "path": str(model_dir), "checksum": bundle.checksum},
         "options": {"format": fmt, "top": top, "explain": explain},
         "inputs": described,
         "parts": [
@@ -228,13 +230,15 @@ def _run(
     counts = [d["articles"] for d in described]
     total = sum(_estimate(partitions[i], counts[manifest["parts"][i]["input"]], client) for i in todo) if todo else 0
     progress = ArchiveProgress(len(partitions), skipped, total or None)
+    # The model goes to every worker once (a few MB; a restarted worker fetches it from a peer),
+    # and tasks name it: workers need no access to the model store, and no task carries the model.
+    model = client.scatter(bundle, broadcast=True) if todo else None
     futures = {
         client.submit(
             tag_partition,
             partitions[i],
             str(output / manifest["parts"][i]["name"]),
-            str(model_dir),
-            checksum,
+            model,
             fmt,
             top,
             explain,

@@ -1,22 +1,34 @@
 """The per-partition function: a pandas frame of articles in, a frame of tag records out (Dask, Spark, Ray).
 
-The model is loaded once per process, from a directory every worker can see, and checked
-against the checksum the driver read (:func:`model_checksum`): later calls reuse it, so a
-task or a batch never carries the model.
+The model is loaded once per process and kept, keyed by its checksum (:func:`model_checksum`):
+from a directory the worker can see (Spark, Ray), or from a :class:`ModelBundle`, the files
+tagging needs, which the Dask driver broadcasts to every worker once. Later calls reuse it, so
+a task or a batch never carries the model.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.files import sha256_file
-from classifier.model.store import MANIFEST_FILE, resolve_model_dir, verify_version
+from classifier.model.store import (
+    MANIFEST_FILE,
+    META_FILE,
+    PIPELINE_FILE,
+    TAGGER_ARRAYS,
+    TAGGER_SETTINGS,
+    resolve_model_dir,
+    verify_version,
+)
 from classifier.reading.reader import _article_from_record
 from classifier.tagging.tagger import BATCH_SIZE, Tagger, TaggingModel, load_tagging_model
 
@@ -67,6 +79,56 @@ def cached_model(model_dir: Path | str, checksum: str | None = None) -> TaggingM
         model = load_tagging_model(key_dir)
         loads += 1
         _MODELS[(key_dir, found)] = model
+        return model
+
+
+@dataclass(frozen=True)
+class ModelBundle:
+    """The files of a model version that tagging reads (a few MB), to send to workers that cannot see the store."""
+
+    checksum: str
+    files: dict[str, bytes]
+
+
+def model_bundle(model_dir: Path | str) -> ModelBundle:
+    """The version's manifest, metadata and tagging arrays (its pipeline only when it has no arrays), verified."""
+    model_dir = Path(model_dir)
+    checksum = model_checksum(model_dir)
+    names = [MANIFEST_FILE, META_FILE, TAGGER_ARRAYS, TAGGER_SETTINGS]
+    if not (model_dir / TAGGER_ARRAYS).is_file():
+        names = [MANIFEST_FILE, META_FILE, PIPELINE_FILE]
+    return ModelBundle(checksum, {name: (model_dir / name).read_bytes() for name in names})
+
+
+def bundled_model(bundle: ModelBundle) -> TaggingModel:
+    """The model of a bundle, loaded on first use in this process and kept (checked as a store version is).
+
+    Raises
+    ------
+    ClassifierError
+        When the files do not match the checksum or their manifest.
+    """
+    global loads
+    with _LOCK:
+        for (_, cached_sum), model in _MODELS.items():
+            if cached_sum == bundle.checksum:
+                return model
+        import hashlib
+
+        if hashlib.sha256(bundle.files.get(MANIFEST_FILE, b"")).hexdigest() != bundle.checksum:
+            raise ClassifierError("the model sent to this worker does not match its checksum")
+        # Written to a private folder only to go through the store's checks and loader, then removed.
+        folder = Path(tempfile.mkdtemp(prefix="classifier-model-"))
+        try:
+            version = folder / bundle.checksum[:16]
+            version.mkdir()
+            for name, data in bundle.files.items():
+                (version / Path(name).name).write_bytes(data)
+            model = load_tagging_model(version)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        loads += 1
+        _MODELS[("<bundle>", bundle.checksum)] = model
         return model
 
 

@@ -68,3 +68,19 @@ def test_missing_ids_and_bad_rows() -> None:
         udf.tag_frame(pd.DataFrame({"body": ["x"]}))
     with pytest.raises(ClassifierError, match="row 0: empty article"):
         udf.tag_frame(pd.DataFrame({"id": ["x"], "text": [""]}))
+
+
+def test_a_bundle_carries_only_what_tagging_reads_and_is_checked(seed_model: Path) -> None:
+    bundle = udf.model_bundle(seed_model)
+    assert set(bundle.files) == {"manifest.json", "meta.json", "tagger.npz", "tagger.json"}
+    udf._MODELS.clear()
+    before = udf.loads
+    first = udf.bundled_model(bundle)
+    assert udf.bundled_model(bundle) is first and udf.loads == before + 1
+    assert first.model.topics == load_tagging_model(seed_model).model.topics
+    udf._MODELS.clear()
+    forged = udf.ModelBundle(bundle.checksum, dict(bundle.files, **{"tagger.json": b"{}"}))
+    with pytest.raises(ClassifierError, match="checksum does not match"):
+        udf.bundled_model(forged)
+    with pytest.raises(ClassifierError, match="does not match its checksum"):
+        udf.bundled_model(udf.ModelBundle("0" * 64, bundle.files))
