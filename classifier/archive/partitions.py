@@ -126,6 +126,12 @@ def _parquet_file(path: Path | str):  # noqa: ANN202 - a pyarrow type, imported 
 def describe_file(path: str) -> dict[str, object]:
     """Size, SHA-256 and article count (lines of a JSONL file, an estimate; rows of a Parquet file) of one input."""
     p = Path(path)
+    if not p.is_file():
+        import socket
+
+        raise ClassifierError(
+            f"{path}: not found on worker {socket.gethostname()}; inputs must be on storage every worker shares"
+        )
     if p.suffix.lower() == ".jsonl":
         count = count_articles([p]) or 0
     else:

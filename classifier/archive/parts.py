@@ -184,9 +184,7 @@ def plan(
         return fresh
     for key, what in (("model", "model"), ("options", "options"), ("inputs", "inputs"), ("parts", "partitions")):
         if _identity(old.get(key), key) != _identity(fresh[key], key):
-            hint = (
-                f"was {old['model'].get('version')}, now {fresh['model']['version']}" if key == "model" else "changed"
-            )
+            hint = _difference(old.get(key), fresh[key], key)
             raise ClassifierError(
                 f"{out_dir}: written with other {what} ({hint}); pass --overwrite to start again, "
                 "or choose another --output"
@@ -201,6 +199,19 @@ def plan(
             for key in ("done", "articles", "bytes", "sha256"):
                 p.pop(key, None)
     return old
+
+
+def _difference(old: Any, new: Any, key: str) -> str:
+    """Say what changed, in a few words: the model versions, or the first input that differs."""
+    if key == "model" and isinstance(old, dict):
+        return f"was {old.get('version')}, now {new['version']}"
+    if key == "inputs" and isinstance(old, list):
+        for before, now in zip(old, new, strict=False):
+            if before != now:
+                what = "another file" if before.get("path") != now["path"] else "changed since"
+                return f"{now['path']}: {what}"
+        return f"{len(old)} inputs then, {len(new)} now"
+    return "changed"
 
 
 def _identity(value: Any, key: str) -> Any:

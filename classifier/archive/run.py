@@ -54,6 +54,13 @@ def tag_partition(
     from classifier.archive.udf import bundled_model
     from classifier.tagging.tagger import Tagger
 
+    if not Path(path).parent.is_dir():
+        import socket
+
+        raise ClassifierError(
+            f"{Path(path).parent}: not found on worker {socket.gethostname()}; "
+            "the output directory must be on storage every worker shares"
+        )
     tagger = Tagger(bundled_model(bundle), top=top, explain=explain)
     batches = tagger_batches(tagger, read_partition(partition))
     return write_part(Path(path), batches, fmt, tagger.topics, explain)
@@ -228,7 +235,7 @@ def _run(
     if skipped:
         say(f"resuming: {skipped} of {len(partitions)} parts already done")
     counts = [d["articles"] for d in described]
-    total = sum(_estimate(partitions[i], counts[manifest["parts"][i]["input"]], client) for i in todo) if todo else 0
+    total = sum(_estimate(partitions[i], counts[manifest["parts"][i]["input"]]) for i in todo)
     progress = ArchiveProgress(len(partitions), skipped, total or None)
     # The model goes to every worker once (a few MB; a restarted worker fetches it from a peer),
     # and tasks name it: workers need no access to the model store, and no task carries the model.
@@ -254,6 +261,11 @@ def _run(
             for future in as_completed(list(futures)):
                 i = futures[future]
                 result = future.result()  # a worker's ClassifierError (file and line) is raised here
+                if not (output / manifest["parts"][i]["name"]).is_file():
+                    raise ClassifierError(
+                        f"{output / manifest['parts'][i]['name']}: written by a worker but not found here; "
+                        "the output directory must be on storage the workers and this machine share"
+                    )
                 manifest["parts"][i].update(result, done=True)
                 progress.done_parts += 1
                 progress.advance(result["articles"])
@@ -277,7 +289,7 @@ def _run(
     return ArchiveReport(output, len(partitions), len(todo), skipped, articles, seconds, dashboard)
 
 
-def _estimate(partition: Partition, file_articles: int, client: Client) -> int:
+def _estimate(partition: Partition, file_articles: int) -> int:
     if partition.row_group is None:
         return file_articles
     from classifier.archive.partitions import _parquet_file

@@ -89,7 +89,7 @@ def test_another_model_or_input_is_refused_unless_overwrite(tmp_path: Path) -> N
     finished(out)
     with pytest.raises(ClassifierError, match=r"other model \(was m1, now m2\); pass --overwrite"):
         plan(out, fresh(model="m2"), overwrite=False)
-    with pytest.raises(ClassifierError, match="other inputs"):
+    with pytest.raises(ClassifierError, match=r"other inputs \(/in/a.jsonl: changed since\)"):
         plan(out, fresh(sha="s2"), overwrite=False)
     (out / "mine.txt").write_text("kept")
     assert plan(out, fresh(model="m2"), overwrite=True) == fresh(model="m2")
