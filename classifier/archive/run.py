@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 #: manifest never costs more than a few hundred KB/s of writing; a small run records every part.
 MANIFEST_SECONDS_PER_1000_PARTS = 1.0
 MANIFEST_MAX_SECONDS = 5.0
+#: Workers report articles tagged within a part on this topic, at most once per this many seconds.
+PROGRESS_TOPIC = "classifier-archive-progress"
+PROGRESS_EVENT_SECONDS = 1.0
 
 
 @dataclass
@@ -62,17 +65,39 @@ def tag_partition(
             "the output directory must be on storage every worker shares"
         )
     tagger = Tagger(bundled_model(bundle), top=top, explain=explain)
-    batches = tagger_batches(tagger, read_partition(partition))
+    batches = tagger_batches(tagger, read_partition(partition), _reporter(Path(path).name))
     return write_part(Path(path), batches, fmt, tagger.topics, explain)
 
 
-def tagger_batches(tagger: Any, articles: Iterator[Any]) -> Iterator[list[dict[str, Any]]]:
+def tagger_batches(
+    tagger: Any, articles: Iterator[Any], report: Callable[[int], None] = lambda n: None
+) -> Iterator[list[dict[str, Any]]]:
     from itertools import islice
 
     from classifier.tagging.tagger import BATCH_SIZE
 
     while batch := list(islice(articles, BATCH_SIZE)):
         yield tagger.tag_batch(batch)
+        report(len(batch))
+
+
+def _reporter(part: str) -> Callable[[int], None]:
+    """Tell the driver, at most about once a second, how many articles of ``part`` are tagged (for its progress line)."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return lambda n: None
+    pending = [0, time.monotonic()]
+
+    def report(n: int) -> None:
+        pending[0] += n
+        if time.monotonic() - pending[1] >= PROGRESS_EVENT_SECONDS:
+            worker.log_event(PROGRESS_TOPIC, {"part": part, "articles": pending[0]})
+            pending[:] = [0, time.monotonic()]
+
+    return report
 
 
 def parse_cluster(spec: str) -> tuple[str, int | None]:
@@ -254,6 +279,18 @@ def _run(
         ): i
         for i in todo
     }
+    # Articles within parts still running, from the workers' events; a part's count is settled when it ends.
+    running: dict[str, int] = {}
+
+    def on_event(event: tuple[float, dict[str, Any]]) -> None:
+        message = event[1]
+        if isinstance(message, dict) and message.get("part") in names:
+            running[message["part"]] = running.get(message["part"], 0) + int(message["articles"])
+            progress.advance(int(message["articles"]))
+
+    names = {manifest["parts"][i]["name"] for i in todo}
+    if progress.enabled:
+        client.subscribe_topic(PROGRESS_TOPIC, on_event)
     written_at = time.monotonic()
     every = min(MANIFEST_MAX_SECONDS, MANIFEST_SECONDS_PER_1000_PARTS * len(partitions) / 1000)
     try:
@@ -268,11 +305,13 @@ def _run(
                     )
                 manifest["parts"][i].update(result, done=True)
                 progress.done_parts += 1
-                progress.advance(result["articles"])
+                progress.advance(max(0, result["articles"] - running.pop(manifest["parts"][i]["name"], 0)))
                 if time.monotonic() - written_at >= every:
                     write_manifest(output, manifest)
                     written_at = time.monotonic()
     finally:
+        if progress.enabled:
+            client.unsubscribe_topic(PROGRESS_TOPIC)
         client.cancel(list(futures))
         write_manifest(output, manifest)
     remove_temporaries(output)
@@ -281,7 +320,7 @@ def _run(
     articles = manifest["counts"]["articles"]
     write_atomic(output / SUCCESS, f"{articles} articles in {len(partitions)} parts\n")
     seconds = time.monotonic() - start
-    tagged = progress.done
+    tagged = sum(manifest["parts"][i]["articles"] for i in todo)
     say(
         f"{len(todo)} parts tagged, {skipped} already done: {articles:,} articles in {output} "
         f"({tagged / seconds if seconds > 0 else 0:,.0f} articles/s this run, {_clock(seconds)})"

@@ -168,3 +168,15 @@ def test_cluster_spellings() -> None:
     for bad in ("local:0", "local:x", "spark"):
         with pytest.raises(ClassifierError):
             parse_cluster(bad)
+
+
+def test_the_progress_line_counts_parts_and_articles() -> None:
+    import io
+
+    from classifier.archive.run import ArchiveProgress
+
+    progress = ArchiveProgress(parts=20, done_parts=3, total=230_000, stream=io.StringIO())
+    progress.done = 52_000
+    line = progress.line(26.0)
+    assert line.startswith("parts 3/20  [")
+    assert "52,000/230,000 articles  2,000/s  ETA 1:29" in line
