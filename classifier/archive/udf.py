@@ -176,7 +176,9 @@ def tag_frame(
     tagger = tagger_for(model, checksum, top, explain)
     articles = frame_articles(frame)
     records = [
-        r for start in range(0, len(articles), BATCH_SIZE) for r in tagger.tag_batch(articles[start:][:BATCH_SIZE])
+        r
+        for start in range(0, len(articles), BATCH_SIZE)
+        for r in tagger.tag_batch(articles[start : start + BATCH_SIZE])
     ]
     return records_frame(records, explain)
 
