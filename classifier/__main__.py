@@ -2,4 +2,6 @@
 
 from classifier.cli import main
 
-main()
+# Guarded: Dask's worker processes are spawned, and import the main module again.
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ The layers, bottom first (README's "Layout" names every module):
 4. ``evaluation``: test sets, cross-validation, reports
 5. ``labelling``: journal, review, suggestions, comparison
 6. ``service``: the HTTP API, the editors' page, the server
+   ``archive``: whole archives on a Dask cluster (partitions, parts and manifest, the driver, the per-partition function)
 7. ``cli``: the commands (and ``__main__``)
 
 A module may import from its own layer or any layer below, never above.
@@ -40,6 +41,7 @@ LAYERS = {
     "classifier.evaluation": 4,
     "classifier.labelling": 5,
     "classifier.service": 6,
+    "classifier.archive": 6,
     "classifier.cli": 7,
     "classifier.__main__": 7,
 }

@@ -21,6 +21,7 @@ class Format(StrEnum):
     json = "json"
     jsonl = "jsonl"
     markdown = "markdown"
+    parquet = "parquet"
 
 
 # --- the options every command spells the same way ------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import closing
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -20,10 +21,12 @@ from classifier.cli._util import (
     choose_format,
     json_array,
     json_lines,
+    note,
     set_verbose,
     stdout_is_terminal,
     write_lines,
 )
+from classifier.errors import ClassifierError
 
 
 def tag(
@@ -40,9 +43,25 @@ def tag(
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Worker processes; default: one per CPU (one for small inputs)."),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            "--cluster",
+            help="Tag a whole archive (JSONL/Parquet files, directories, globs) on Dask: local, local:N or "
+            "tcp://SCHEDULER:8786; --output is then a directory of parts (jsonl or parquet), resumable.",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="With --cluster: start again when --output holds another run.")
+    ] = False,
 ) -> None:
-    """Tag articles with topics and a score per topic. Formats: table, json, jsonl."""
+    """Tag articles with topics and a score per topic. Formats: table, json, jsonl (with --cluster: jsonl, parquet)."""
     set_verbose(verbose)
+    if cluster is not None:
+        tag_on_cluster(paths, cluster, output, model, format, top, explain, overwrite, trust_pickle, split_pages, jobs)
+        return
+    if overwrite:
+        raise ClassifierError("--overwrite goes with --cluster (an --output file is always replaced)")
     from classifier.progress import Progress
     from classifier.reading.reader import count_articles, expand_paths, read_articles
     from classifier.tagging.tagger import Tagger, load_tagging_model
@@ -73,6 +92,31 @@ def tag(
         lines = json_lines(records())
     with progress:
         write_lines(lines, output)
+
+
+def tag_on_cluster(
+    paths: list[str],
+    cluster: str,
+    output: Path | None,
+    model: Path | None,
+    format: Format | None,
+    top: int | None,
+    explain: bool,
+    overwrite: bool,
+    trust_pickle: bool,
+    split_pages: bool,
+    jobs: int | None,
+) -> None:
+    """``tag --cluster``: the archive run (:func:`classifier.archive.run.tag_archive`)."""
+    from classifier.archive.run import tag_archive
+
+    if output is None:
+        raise ClassifierError("--cluster writes a directory of parts: give it with --output DIR")
+    for given, name in ((split_pages, "--split"), (jobs is not None, "--jobs"), (trust_pickle, "--trust-pickle")):
+        if given:
+            raise ClassifierError(f"{name} does not go with --cluster")
+    style = choose_format(format, [Format.jsonl, Format.parquet], output)
+    tag_archive(paths, output, cluster, model, style.value, top, explain, overwrite, say=note)
 
 
 def table_rows(records: Iterable[dict[str, Any]], top_scores: int = 3) -> Iterator[str]:

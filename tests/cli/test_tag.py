@@ -99,3 +99,24 @@ def test_an_empty_input_is_an_error_and_writes_nothing(invoke, tmp_path: Path) -
     out = tmp_path / "tags.jsonl"
     assert one_line_error(invoke("tag", empty, "--output", out)) == f"error: no articles in {empty}"
     assert not out.exists()
+
+
+def test_cluster_options_are_checked_before_any_cluster_starts(invoke, tmp_path: Path) -> None:
+    data = write_jsonl(tmp_path / "in.jsonl", [{"id": "a", "text": "股市上涨"}])
+    for args, message in (
+        (["--cluster", "local:2"], "give it with --output DIR"),
+        (["--cluster", "local:2", "-o", tmp_path / "out", "--format", "table"], "choose one of jsonl, parquet"),
+        (["--cluster", "local:2", "-o", tmp_path / "out", "--jobs", "2"], "--jobs does not go with --cluster"),
+        (["--cluster", "yarn", "-o", tmp_path / "out"], "give local, local:N or a scheduler address"),
+        (["--overwrite"], "--overwrite goes with --cluster"),
+        (["--format", "parquet"], "choose one of table, json, jsonl"),
+    ):
+        assert message in one_line_error(invoke("tag", data, *args)), args
+
+
+def test_plain_tag_does_not_import_dask() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, classifier.cli.tag; assert 'distributed' not in sys.modules and 'pandas' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
