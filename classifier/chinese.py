@@ -4,7 +4,7 @@ The model's features are simplified characters, so traditional text is converted
 featurised (:func:`to_simplified`, used by :func:`classifier.model.text.normalise`). OpenCC is
 loaded only when a text holds a character it would change (:data:`TRADITIONAL_CHARS`, the
 characters OpenCC's ``t2s`` maps to others, kept in ``traditional_chars.txt`` and checked against
-OpenCC by the tests), so simplified text pays one regular-expression scan and no conversion.
+OpenCC by the tests), so simplified text pays one set test per character and no conversion.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @functools.cache
-def _traditional() -> re.Pattern[str]:
-    chars = _CHARS_FILE.read_text(encoding="utf-8").strip()
-    return re.compile("[" + re.escape(chars) + "]")
+def _traditional() -> frozenset[str]:
+    # A set, not a regular-expression class: for 4,572 characters the set test is 10x faster
+    # (24 against 242 us for a 480-character article; benchmarks/opencc_cost.py).
+    return frozenset(_CHARS_FILE.read_text(encoding="utf-8").strip())
 
 
 @functools.cache
@@ -34,7 +35,7 @@ def _converter() -> Callable[[str], str]:
 
 def has_traditional(text: str) -> bool:
     """Does the text hold a character OpenCC's ``t2s`` would change?"""
-    return _traditional().search(text) is not None
+    return not _traditional().isdisjoint(text)
 
 
 def to_simplified(text: str) -> str:
