@@ -108,27 +108,16 @@ def out_of_fold(
     return OutOfFold(scores, predicted, fits, fold_of)
 
 
-def cross_validate(
+def recipe_out_of_fold(
     articles: Sequence[Article],
     recipe: Recipe,
     folds: int = 5,
     random_state: int = 0,
     extra_training: Sequence[Article] = (),
     on_fold: Callable[[], None] | None = None,
-) -> dict[str, Any]:
-    """K-fold cross-validation of a training recipe: fit on K-1 folds, score the held-out one.
-
-    Thresholds (and the term-prior weight) are chosen inside each training fold by the recipe
-    itself, never on the held-out fold. ``extra_training`` articles join every training fold
-    and are never scored (e.g. seed labels when cross-validating over newly labelled data).
-
-    Returns
-    -------
-    dict
-        :func:`~classifier.metrics.compute_metrics` of the pooled held-out predictions, plus
-        ``folds`` and ``prior_weights`` (the weight each fold's training chose).
-    """
-    result = out_of_fold(
+) -> OutOfFold:
+    """:func:`out_of_fold` of a training recipe: each fold fitted on the other folds (plus ``extra_training``)."""
+    return out_of_fold(
         articles,
         recipe.topics,
         lambda fold: recipe.fit([articles[i] for i in fold.train] + list(extra_training)),
@@ -136,8 +125,25 @@ def cross_validate(
         random_state=random_state,
         on_fold=on_fold,
     )
+
+
+def cross_validate(articles: Sequence[Article], recipe: Recipe, **options: Any) -> dict[str, Any]:
+    """K-fold cross-validation of a training recipe: fit on K-1 folds, score the held-out one.
+
+    Thresholds (and the term-prior weight) are chosen inside each training fold by the recipe
+    itself, never on the held-out fold. ``options`` are :func:`recipe_out_of_fold`'s (``folds``,
+    ``random_state``, ``extra_training``: articles that join every training fold and are never
+    scored, e.g. seed labels when cross-validating over newly labelled data; ``on_fold``).
+
+    Returns
+    -------
+    dict
+        :func:`~classifier.metrics.compute_metrics` of the pooled held-out predictions, plus
+        ``folds`` and ``prior_weights`` (the weight each fold's training chose).
+    """
+    result = recipe_out_of_fold(articles, recipe, **options)
     report = compute_metrics([a.topics or [] for a in articles], result.predicted, result.scores, recipe.topics)
-    report["folds"] = folds
+    report["folds"] = len(result.fits)
     report["prior_weights"] = [f.prior_weight for f in result.fits]
     return report
 

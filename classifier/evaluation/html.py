@@ -130,16 +130,23 @@ def _grid(n: int, height: float = 2.4) -> tuple[Any, list[Any]]:
     return figure, axes[:n]
 
 
-def pr_figure(report: dict[str, Any]) -> str:
-    """Per topic: the precision-recall curve, the operating point (the model's threshold) and the best-F1 point."""
+def _topic_panels(report: dict[str, Any], height: float, xlim: float = 1.0) -> tuple[Any, list[tuple[Any, str]]]:
+    """One panel per topic with the shared frame (limits, grid); the figure and ``(axes, topic)`` pairs."""
     topics = list(report["per_topic"])
-    figure, axes = _grid(len(topics))
-    for ax, topic in zip(axes, topics, strict=True):
-        row, curve = report["per_topic"][topic], report["curves"][topic]["pr"]
-        ax.set_title(f"{topic}  AP {_num(row['average_precision'])}", fontsize=9)
-        ax.set_xlim(0, 1.02)
+    figure, axes = _grid(len(topics), height=height)
+    for ax in axes[: len(topics)]:
+        ax.set_xlim(0, xlim)
         ax.set_ylim(0, 1.05)
         ax.grid(alpha=0.3)
+    return figure, list(zip(axes, topics, strict=False))
+
+
+def pr_figure(report: dict[str, Any]) -> str:
+    """Per topic: the precision-recall curve, the operating point (the model's threshold) and the best-F1 point."""
+    figure, panels = _topic_panels(report, height=2.4, xlim=1.02)
+    for ax, topic in panels:
+        row, curve = report["per_topic"][topic], report["curves"][topic]["pr"]
+        ax.set_title(f"{topic}  AP {_num(row['average_precision'])}", fontsize=9)
         if curve is None:
             ax.text(0.5, 0.5, "no support", ha="center", fontsize=8)
             continue
@@ -151,20 +158,16 @@ def pr_figure(report: dict[str, Any]) -> str:
         )
         ax.set_xlabel("recall", fontsize=7)
         ax.set_ylabel("precision", fontsize=7)
-    axes[0].legend(fontsize=7, loc="lower left")
+    panels[0][0].legend(fontsize=7, loc="lower left")
     return _svg(figure)
 
 
 def f1_figure(report: dict[str, Any]) -> str:
     """Per topic: F1 at every threshold, the model's threshold as a red line, the best cut as a green square."""
-    topics = list(report["per_topic"])
-    figure, axes = _grid(len(topics), height=2.0)
-    for ax, topic in zip(axes, topics, strict=True):
+    figure, panels = _topic_panels(report, height=2.0)
+    for ax, topic in panels:
         row, curve = report["per_topic"][topic], report["curves"][topic]["pr"]
         ax.set_title(f"{topic}  F1 {_num(row['f1'])} (best {_num(row['best_f1'])})", fontsize=9)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.05)
-        ax.grid(alpha=0.3)
         ax.axvline(row["threshold"], color="#c62828", lw=1)
         if curve is None:
             continue
@@ -176,16 +179,12 @@ def f1_figure(report: dict[str, Any]) -> str:
 
 def calibration_figure(report: dict[str, Any]) -> str:
     """Per topic: reliability diagram (quantile bins), the diagonal is perfect calibration."""
-    topics = list(report["per_topic"])
-    figure, axes = _grid(len(topics), height=2.2)
-    for ax, topic in zip(axes, topics, strict=True):
+    figure, panels = _topic_panels(report, height=2.2)
+    for ax, topic in panels:
         cal = report["curves"][topic]["calibration"]
         ax.plot([0, 1], [0, 1], ls="--", color="#888", lw=0.8)
         ax.plot(cal["prob_pred"], cal["prob_true"], "o-", color="#3465a4", ms=3, lw=1)
         ax.set_title(f"{topic}  ECE {_num(cal['ece'])}", fontsize=9)
-        ax.set_xlim(0, 1)
-        ax.set_ylim(0, 1.05)
-        ax.grid(alpha=0.3)
         ax.set_xlabel("mean score in bin", fontsize=7)
         ax.set_ylabel("share right", fontsize=7)
     return _svg(figure)

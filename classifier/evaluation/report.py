@@ -570,17 +570,10 @@ def evaluate_recipe(
     on_fold: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """The report of the training recipe by K-fold cross-validation (out-of-fold scores of every article)."""
-    from classifier.evaluation.evaluate import out_of_fold
+    from classifier.evaluation.evaluate import recipe_out_of_fold
     from classifier.model.training import data_fingerprint
 
-    result = out_of_fold(
-        articles,
-        recipe.topics,
-        lambda fold: recipe.fit([articles[i] for i in fold.train]),
-        folds=folds,
-        random_state=random_state,
-        on_fold=on_fold,
-    )
+    result = recipe_out_of_fold(articles, recipe, folds=folds, random_state=random_state, on_fold=on_fold)
     topics = list(recipe.topics)
     counts = {t: int(sum(t in (a.topics or []) for a in articles)) for t in topics}
     counts["(none)"] = sum(not a.topics for a in articles)

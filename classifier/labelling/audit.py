@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from classifier.article import Article
-from classifier.evaluation.evaluate import out_of_fold
+from classifier.evaluation.evaluate import recipe_out_of_fold
 from classifier.model.training import Recipe
 
 #: A topic is disputed when label and score differ by at least this much.
@@ -99,14 +99,7 @@ def audit_labels(
     ClassifierError
         When the folds are out of range or a training fold cannot be fitted.
     """
-    result = out_of_fold(
-        articles,
-        recipe.topics,
-        lambda fold: recipe.fit([articles[i] for i in fold.train]),
-        folds=folds,
-        random_state=random_state,
-        on_fold=on_fold,
-    )
+    result = recipe_out_of_fold(articles, recipe, folds=folds, random_state=random_state, on_fold=on_fold)
     ranked = rank_disagreements(articles, recipe.topics, result.scores, result.predicted, label_locations(files))
     return ranked if limit is None else ranked[:limit]
 

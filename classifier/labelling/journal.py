@@ -174,24 +174,17 @@ class LabelJournal:
                 f"{article_id}: already labelled at {self.other_labels[article_id]}; correct it there"
             )
 
-    def record(
-        self,
-        article: Article,
-        topics: Sequence[str] | None,
-        annotator: str,
-        source: str,
-        guess: Sequence[str] | None = None,
-        model: str | None = None,
-        session: str | None = None,
-    ) -> dict[str, Any]:
+    def record(self, article: Article, topics: Sequence[str] | None, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Journal one decision and refresh the label file. ``topics=None`` records a skip.
+
+        The arguments are :meth:`entry`'s.
 
         Returns
         -------
         dict
             The journal entry written.
         """
-        entry = self.entry(article, topics, annotator, source, guess, model, session)
+        entry = self.entry(article, topics, *args, **kwargs)
         with self.locked():
             self._append([entry])
             self.materialise()
