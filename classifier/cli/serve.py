@@ -41,13 +41,4 @@ def serve(
     """
     from classifier.service.server import serve as run
 
-    run(
-        model=str(model) if model is not None else None,
-        host=host,
-        port=port,
-        workers=workers,
-        token_file=token_file,
-        max_body=max_body,
-        max_articles=max_articles,
-        access_log=access_log,
-    )
+    run(model, host, port, workers, token_file, max_body, max_articles, access_log)

@@ -66,7 +66,7 @@ def read_token(path: Path) -> str:
 
 
 def serve(
-    model: str | None = None,
+    model: str | Path | None = None,
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
