@@ -47,22 +47,13 @@ def timed(args: list[str]) -> tuple[float, float]:
 
 def screenshot(page: Path, out: Path) -> None:
     """The first screen (1280x800) of the page in headless Chromium, the browser fixture's flags."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    from tests.browser import CHROMIUM_FLAGS, find_chromium
+    from tests.browser import find_chromium, start_chromium
 
     found = find_chromium()
     if found is None:
         print("no chromium: screenshot skipped", file=sys.stderr)
         return
-    options = webdriver.ChromeOptions()
-    options.binary_location = found[0]
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='chromium-')}")
-    options.add_argument("--window-size=1280,800")
-    driver = webdriver.Chrome(service=Service(found[1]), options=options)
+    driver = start_chromium(found, Path(tempfile.mkdtemp(prefix="chromium-")))
     try:
         driver.get(page.as_uri())
         driver.save_screenshot(str(out))

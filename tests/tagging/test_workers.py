@@ -74,8 +74,15 @@ def test_progress_is_silent_off_a_terminal(invoke, seed_model: Path, tmp_path: P
 
 
 @pytest.mark.slow
-def test_ctrl_c_stops_with_one_line(seed_model: Path, tmp_path: Path) -> None:
-    """SIGINT while the input is still being read: exit 130, one line, no output file."""
+@pytest.mark.parametrize(
+    ("sent", "code", "message"),
+    [(signal.SIGINT, 130, "error: interrupted"), (signal.SIGTERM, 143, "error: terminated")],
+)
+def test_a_signal_stops_with_one_line_and_no_temporary_file(
+    seed_model: Path, tmp_path: Path, sent: int, code: int, message: str
+) -> None:
+    """Ctrl-C, or SIGTERM (a service manager stopping us), while the input is still being read:
+    one line, exit 130 / 143, no output file and no temporary file left."""
     out = tmp_path / "tags.jsonl"
     env = {**os.environ, "CLASSIFIER_CACHE": str(tmp_path / "cache")}
     command = [sys.executable, "-m", "classifier", "tag", "-", "--model", str(seed_model), "--output", str(out)]
@@ -88,36 +95,12 @@ def test_ctrl_c_stops_with_one_line(seed_model: Path, tmp_path: Path) -> None:
     process.stdin.flush()  # stdin stays open: the command waits for more input
     try:
         _wait_for_temp_file(out.parent, process)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sent)
         stderr = process.stderr.read().decode()
-        assert process.wait(timeout=30) == 130
+        assert process.wait(timeout=30) == code
     finally:
         process.kill()
-    assert stderr.strip().splitlines() == ["error: interrupted"]
-    assert list(tmp_path.glob("*tags.jsonl*")) == []
-
-
-@pytest.mark.slow
-def test_sigterm_stops_with_one_line_and_no_temporary_file(seed_model: Path, tmp_path: Path) -> None:
-    """SIGTERM (a service manager stopping us) cleans up as Ctrl-C does: exit 143, one line, no temporary file."""
-    out = tmp_path / "tags.jsonl"
-    env = {**os.environ, "CLASSIFIER_CACHE": str(tmp_path / "cache")}
-    command = [sys.executable, "-m", "classifier", "tag", "-", "--model", str(seed_model), "--output", str(out)]
-    process = subprocess.Popen(
-        command, stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT, start_new_session=True
-    )
-    assert process.stdin is not None and process.stderr is not None
-    lines = "".join(json.dumps({"id": f"x{i}", "text": "美军f-22战机"}) + "\n" for i in range(600))
-    process.stdin.write(lines.encode())
-    process.stdin.flush()  # stdin stays open: the command waits for more input
-    try:
-        _wait_for_temp_file(out.parent, process)
-        process.send_signal(signal.SIGTERM)
-        stderr = process.stderr.read().decode()
-        assert process.wait(timeout=30) == 143
-    finally:
-        process.kill()
-    assert stderr.strip().splitlines() == ["error: terminated"]
+    assert stderr.strip().splitlines() == [message]
     assert list(tmp_path.glob("*tags.jsonl*")) == []
 
 
