@@ -634,4 +634,7 @@ def _package_version() -> str:
 
 def app_from_env() -> FastAPI:
     """The factory uvicorn's worker processes call: the settings come from :data:`SETTINGS_ENV`."""
+    # A SIGHUP that reaches a worker before its lifespan installs the reload handler must not
+    # kill it (the default action): ignore it until then.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     return create_app(Settings.from_env())
