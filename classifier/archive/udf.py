@@ -21,6 +21,7 @@ from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.files import sha256_file
 from classifier.model.store import (
+    DICTIONARY_FILE,
     MANIFEST_FILE,
     META_FILE,
     PIPELINE_FILE,
@@ -95,6 +96,8 @@ def model_bundle(model_dir: Path | str) -> ModelBundle:
     model_dir = Path(model_dir)
     checksum = model_checksum(model_dir)
     names = [MANIFEST_FILE, META_FILE, TAGGER_ARRAYS, TAGGER_SETTINGS]
+    if (model_dir / DICTIONARY_FILE).is_file():
+        names.append(DICTIONARY_FILE)  # listed in the manifest, so a loaded version must hold it
     if not (model_dir / TAGGER_ARRAYS).is_file():
         names = [MANIFEST_FILE, META_FILE, PIPELINE_FILE]
     return ModelBundle(checksum, {name: (model_dir / name).read_bytes() for name in names})

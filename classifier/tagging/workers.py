@@ -85,6 +85,7 @@ def tag_batches(tagger: Tagger, articles: Iterable[Article], jobs: int = 1) -> I
         yield from map(tagger.tag_batch, iter(lambda: list(islice(iterator, BATCH_SIZE)), []))
         return
     batches = _chain_batches(head, iterator)
+    tagger.prepare()  # rjieba's dictionary and the lookup tables built once, shared by the forked workers
     _WORKER_TAGGER = tagger  # the forked workers inherit it: the model is never pickled
     try:
         yield from ordered_map(_tag_in_worker, batches, jobs)
