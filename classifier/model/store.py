@@ -493,6 +493,8 @@ def verify_loadable(model_dir: Path) -> str | None:
         verify_version(model_dir)
         _load_skops(Path(model_dir) / PIPELINE_FILE)
         read_tagger(model_dir)
+        if has_dictionary(model_dir):
+            read_dictionary(model_dir)
     except ClassifierError as error:
         return str(error)
     return None
