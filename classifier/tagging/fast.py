@@ -43,6 +43,9 @@ from classifier.tagging.segmenter import HashIndex, JiebaLite, Lexicon
 #: Inputs up to this many characters are cut with :class:`JiebaLite` while rjieba is not loaded: it cuts
 #: about 3 us a character after a 10-25 ms load, rjieba about 0.25 us after a 0.11 s load (measured).
 LITE_MAX_CHARS = 20_000
+#: ... and until this many characters in all: a process that goes on tagging small inputs (a drift
+#: report, an evaluation's explanations) then loads rjieba, as the load pays for itself.
+LITE_BUDGET_CHARS = 200_000
 _BITS = 21  # a code point fits in 21 bits; a 1-3-gram key is three of them (+1 each) in an int64
 _UNKNOWN = np.uint32(0xFFFFFFFE)
 _COMPLEX = np.uint32(0xFFFFFFFF)
@@ -377,6 +380,7 @@ class FastModel:
         self._lite: JiebaLite | None = None
         self._rjieba: Any = None
         self._dictionary = dictionary
+        self._lite_chars = 0  # cut with JiebaLite so far
         self._long_word: np.ndarray | None = None
 
     # -- blocks ----------------------------------------------------------------------------
@@ -519,7 +523,14 @@ class FastModel:
         if block["user_words"] or block["hmm"]:
             tokenizer = JiebaTokenizer(block["user_words"], hmm=block["hmm"])  # keeps jieba-rs' HMM fix-up
             return [tokenizer(t) for t in texts]
-        if self._rjieba is None and self._dictionary is not None and sum(map(len, texts)) <= LITE_MAX_CHARS:
+        size = sum(map(len, texts))
+        if (
+            self._rjieba is None
+            and self._dictionary is not None
+            and size <= LITE_MAX_CHARS
+            and self._lite_chars + size <= LITE_BUDGET_CHARS
+        ):
+            self._lite_chars += size
             if self._lite is None:
                 self._lite = JiebaLite(self._dictionary())
             return self._lite.cut_many(texts)

@@ -191,6 +191,20 @@ def test_small_inputs_do_not_load_rjieba(seed_model: Path) -> None:
     assert model._rjieba is None and model._lite is not None
 
 
+def test_a_process_that_goes_on_tagging_small_inputs_moves_to_rjieba(
+    seed_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifier.tagging.tagger import Tagger, load_tagging_model
+
+    monkeypatch.setattr(fast, "LITE_BUDGET_CHARS", 1_000)
+    model = load_tagging_model(seed_model).model
+    tagger = Tagger(model)
+    articles = [Article(a.id, a.title, a.text[:300]) for a in seed_articles() * 2]
+    records = [tagger.tag_batch([article])[0] for article in articles]
+    assert model._lite is not None and model._rjieba is not None
+    assert records == Tagger(load_tagging_model(seed_model)).tag_batch(articles)
+
+
 def test_normalise_batch_equals_normalise() -> None:
     from classifier.model.text import normalise
 
