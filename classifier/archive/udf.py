@@ -128,6 +128,7 @@ def bundled_model(bundle: ModelBundle) -> TaggingModel:
             for name, data in bundle.files.items():
                 (version / Path(name).name).write_bytes(data)
             model = load_tagging_model(version)
+            Tagger(model).prepare()  # everything read now: the folder goes, partitions are cut with rjieba
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         loads += 1

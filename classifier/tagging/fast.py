@@ -545,7 +545,11 @@ class FastModel:
         return [cut(t, False) for t in texts]
 
     def prepare(self) -> None:
-        """Build every lookup structure and load rjieba now (before forking workers: they share them)."""
+        """Build every lookup structure and load rjieba now (before forking workers: they share them).
+
+        Nothing is read from the model's files afterwards (rjieba cuts every input, so jieba's
+        stored dictionary is not needed).
+        """
         if self._rjieba is None and self._word_block is not None:
             import rjieba
 
