@@ -1,146 +1,368 @@
-"""Speed and footprint of ``classifier tag`` and ``classifier train`` against a plain baseline (issue #6).
+"""Issue #13's figures in one run, each a ratio of programs measured side by side: tagging against fastText, cold start, memory, training.
 
-What it measures (each a median of ``--repeats`` runs, every run a fresh process)
--------------------------------------------------------------------------------
-* batch: ``classifier tag pool.jsonl --format jsonl`` end to end, articles per second; the
-  output must be byte-identical to the baseline's;
-* cold start: ``classifier tag seeds/<one article>.txt``, wall seconds;
-* peak RSS of the pool run, and of the pool four times over (streamed input: memory must not
-  grow), summed over the command and its worker processes (shared pages counted per process,
-  so an over-estimate);
-* training on THUCNews headlines (``classifier train --labels train.jsonl --out ...``), seconds.
+What it measures (every run a fresh process; rounds interleaved A B C, A B C, ...; one-process
+runs pinned to one core with ``taskset -c 1``, two-process runs on ``-c 0,1``):
 
-The baseline is the obvious program with the same fitted model: pure-Python jieba as the word
-tokenizer, scikit-learn's ``TfidfVectorizer.transform`` and ``predict_proba`` in batches of 256,
-records built as the first tagger did. For training, the baseline fits the same recipe with the
-jieba tokenizer. Machine load from other jobs shows up in every figure: compare within a run.
+* batch: the whole process, from reading the pool JSONL to writing JSON lines, articles/s, of
+  (a) a plain fastText program (reads the JSONL, cuts title + text with rjieba, predicts every
+  label's probability with ``k=-1``, writes JSON lines), fastText trained with ``loss="ova"``,
+  ``wordNgrams=2`` (other settings default) on the same labels as our model (the seed labels,
+  no-topic articles labelled ``none``); (b) ``classifier tag --jobs 1 --format jsonl``;
+  (c) ``classifier tag --jobs 2``. (b) and (c) must write the same bytes;
+* cold start: ``classifier tag <one seed article>`` against ``python -c "import numpy"``, median
+  of ``--cold-repeats`` (7) interleaved;
+* peak RSS, summed over the command and its worker processes (shared pages counted in each, so
+  an over-estimate), of (b) and (c) on the pool and on the pool four times over;
+* training: ``classifier train`` against a fastText training program (reads the same labels, cuts
+  with rjieba, writes fastText's input file, trains, saves) on THUCNews train.jsonl (10k
+  headlines, ``--own-topics``) and on all XWLB labels (labels/ + dev.jsonl + recent.jsonl);
+* equality: the array tagger's feature rows and scores against the scikit-learn pipeline's on the
+  pool (max |score difference|, rows bit-identical), in this process after the timings.
 
-Run from the project root::
+The model tagged is the default recipe trained here on the seed labels (``labels/``), so that it
+is of the current format (with ``jieba.npz``). The machine's load average is recorded at start
+and end: other jobs slow every program, so only the ratios within one run mean anything.
 
-    /work/venv/bin/python benchmarks/speed.py [--repeats 3] [--model DIR]
+Run from the project root (``--limit N``: the first N pool articles and THUCNews rows, a smoke run)::
+
+    PYTHONPATH=. python benchmarks/speed.py [--repeats 3] [--limit N] [--skip-train] [--results DIR]
+
+Writes ``speed.json`` and ``speed.md`` to ``--results`` (default ``benchmarks/results``). The
+subcommands ``--fasttext-tag`` and ``--fasttext-train`` are the fastText programs measured.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import re
-import statistics
-import subprocess
 import sys
-import tempfile
-import threading
-import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
-
-from classifier.locations import shared_data_dir
-
-REPO = Path(__file__).resolve().parent.parent
-DATA = shared_data_dir()
-POOL = DATA / "xwlb" / "pool.jsonl"
-THUCNEWS = DATA / "thucnews" / "train.jsonl"
-CLI = [sys.executable, "-m", "classifier"]
-_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
-# --- the baseline, run as `speed.py --baseline-tag` / `--baseline-train` in a fresh process ---
+def fasttext_tag(model_path: str, paths: list[str]) -> None:
+    """The plain fastText program: JSONL in, rjieba words, every label's probability, JSON lines out."""
+    import json
+
+    import fasttext
+    import rjieba
+
+    model = fasttext.load_model(model_path)
+    write = sys.stdout.write
+    for path in paths:
+        with open(path, encoding="utf-8") as stream:
+            for line in stream:
+                if not line.strip():
+                    continue
+                record = json.loads(line)
+                text = f"{record.get('title') or ''}\n{record.get('text') or ''}"
+                words = " ".join(w for w in rjieba.cut(text, False) if not w.isspace())
+                labels, probs = model.predict(words, k=-1)
+                scores = {label[9:]: round(float(p), 4) for label, p in zip(labels, probs, strict=True)}
+                write(json.dumps({"id": record.get("id"), "scores": scores}, ensure_ascii=False) + "\n")
 
 
-class PlainJieba:
-    """The word tokenizer written the obvious way: jieba.lcut, white space and punctuation dropped.
+def fasttext_train(out: str, labels: list[str]) -> None:
+    """fastText on the same labels as ``classifier train --labels ...``: read, cut, write, train, save."""
+    import os
+    import tempfile
 
-    ``hmm`` follows the model's own tokenizer setting, so both paths cut the same words.
-    """
+    import fasttext
+    import rjieba
 
-    def __init__(self, hmm: bool = False) -> None:
-        self.hmm = hmm
+    from classifier.reading.labels import load_labelled_articles
 
-    def __call__(self, text: str) -> list[str]:
-        import jieba
-
-        return [w for w in jieba.lcut(text, HMM=self.hmm) if w.strip() and _WORDLIKE.search(w)]
-
-
-def baseline_tag(paths: Sequence[str], model: str | None) -> None:
-    """Tag with the fitted sklearn pipeline, jieba words, batches of 256; JSONL on stdout."""
-    from itertools import islice
-
-    import numpy as np
-
-    from classifier.model.store import load_model
-    from classifier.reading.reader import read_articles
-
-    pipeline = load_model(model).pipeline
-    words = pipeline.named_steps["features"].transformer_list[0][1]
-    words.tokenizer = PlainJieba(hmm=getattr(words.tokenizer, "hmm", True))
-    classifier = pipeline[-1]
-    topics = [str(t) for t in classifier.classes_]
-    names = pipeline.named_steps["features"].get_feature_names_out()
-    n_words = len(pipeline.named_steps["features"].transformer_list[0][1].vocabulary_)
-    articles = read_articles(paths)
-    while batch := list(islice(articles, 256)):
-        features = pipeline[:-1].transform([a.full_text for a in batch])
-        scores = classifier.predict_proba(features)
-        for i, article in enumerate(batch):
-            row = scores[i]
-            assigned = [j for j in np.argsort(-row, kind="stable") if row[j] >= classifier.thresholds_[j]]
-            feats = features[i].tocsr()
-            words = sorted(
-                ((w, k) for k, w in zip(feats.indices, feats.data, strict=True) if k < n_words), key=lambda p: -p[0]
-            )
-            keywords = [t for t in (str(names[k]).split("__", 1)[1] for _, k in words) if len(t) >= 2][:5]
-            record = {
-                "id": article.id,
-                "title": article.title,
-                "topics": [topics[j] for j in assigned],
-                "scores": {t: round(float(s), 4) for t, s in zip(topics, row, strict=True)},
-                "keywords": keywords,
-            }
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def baseline_train(labels: str, out: str) -> None:
-    """Fit the same recipe as `classifier train`, with the jieba tokenizer."""
-    import joblib
-
-    from classifier.model.training import load_training
-
-    articles, recipe, _ = load_training([Path(labels)], own_topics=True)
-    recipe.pipeline_params = {"features__words__tokenizer": PlainJieba(hmm=False)}
-    joblib.dump(recipe.fit(articles).pipeline, Path(out) / "model.joblib")
+    articles = load_labelled_articles(labels, topics=None)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "train.txt")
+        with open(data, "w", encoding="utf-8") as stream:
+            for article in articles:
+                tags = " ".join(f"__label__{t}" for t in (article.topics or ["none"]))
+                words = " ".join(w for w in rjieba.cut(article.full_text, False) if not w.isspace())
+                stream.write(f"{tags} {words}\n")
+        model = fasttext.train_supervised(input=data, loss="ova", wordNgrams=2, verbose=0)
+        model.save_model(out)
 
 
 # --- measuring ---------------------------------------------------------------------------
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and its descendants, in KiB (0 once it is gone)."""
-    total = 0
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            total += sum(tree_rss_kb(int(child)) for child in children.read().split())
-    except (OSError, ValueError):
-        pass
-    return total
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--fasttext-tag", nargs="+", metavar=("MODEL", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--fasttext-train", nargs="+", metavar=("OUT", "LABELS"), help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=3, help="Interleaved rounds of the batch and training runs.")
+    parser.add_argument("--cold-repeats", type=int, default=7, help="Interleaved cold starts of each program.")
+    parser.add_argument("--limit", type=int, help="Only the first N pool articles and THUCNews rows (smoke run).")
+    parser.add_argument("--skip-train", action="store_true", help="Leave out the training comparison.")
+    parser.add_argument("--results", help="Where to write speed.json and speed.md (default: benchmarks/results).")
+    args = parser.parse_args()
+    if args.fasttext_tag:
+        return fasttext_tag(args.fasttext_tag[0], args.fasttext_tag[1:])
+    if args.fasttext_train:
+        return fasttext_train(args.fasttext_train[0], args.fasttext_train[1:])
+    report(args)
 
 
-def run(command: Sequence[str], stdout: Path | None = None) -> tuple[float, int]:
-    """Run a command; return its wall seconds and the peak RSS (MiB) of its process tree."""
+def report(args: object) -> None:
+    """Run every measurement (interleaved rounds), print the table and write it with the raw runs."""
+    import json
+    import os
+    import shutil
+    import statistics
+    import subprocess
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from classifier.locations import shared_data_dir
+
+    repo = Path(__file__).resolve().parent.parent
+    data = shared_data_dir()
+    pool, dev, recent = data / "xwlb" / "pool.jsonl", data / "xwlb" / "dev.jsonl", data / "xwlb" / "recent.jsonl"
+    thucnews = data / "thucnews" / "train.jsonl"
+    seed_article = str(sorted((repo / "seeds").glob("*.txt"))[0])
+    py, me = sys.executable, str(Path(__file__).resolve())
+    cli = [py, "-m", "classifier"]
+    one_core, two_cores = (["taskset", "-c", "1"], ["taskset", "-c", "0,1"]) if shutil.which("taskset") else ([], [])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # .pyc files, as installed
+    env["PYTHONPATH"] = str(repo)
+    limit = getattr(args, "limit", None)
+    figures: dict = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average": {"start": [round(x, 2) for x in os.getloadavg()]},
+        "limit": limit,
+        "cpus": len(os.sched_getaffinity(0)),
+    }
+
+    with tempfile.TemporaryDirectory(prefix="speed.") as tmp_name:
+        tmp = Path(tmp_name)
+        env["CLASSIFIER_MODELS"] = str(tmp / "store")  # nothing of the user's store is touched
+        subprocess.run([py, "-m", "compileall", "-q", str(repo / "classifier"), me], check=True, env=env)
+        if limit:
+            pool = _head(pool, tmp / "pool.jsonl", limit)
+            thucnews = _head(thucnews, tmp / "thucnews.jsonl", limit)
+        n_pool = sum(1 for line in pool.open("rb") if line.strip())
+        figures["pool_articles"] = n_pool
+        model_dir = tmp / "model"
+        run([*cli, "train", "--output", str(model_dir)], env=env)  # the default recipe on the seed labels
+        ft_model = tmp / "fasttext_seeds.bin"
+        run([py, me, "--fasttext-train", str(ft_model), str(repo / "labels")], env=env)
+
+        # -- batch: the whole process on the pool, interleaved rounds -----------------------
+        outputs = {name: tmp / f"{name}.jsonl" for name in ("ours1", "ours2")}
+        tag = [*cli, "tag", str(pool), "--format", "jsonl", "--model", str(model_dir)]
+        programs = {
+            "fasttext": (one_core + [py, me, "--fasttext-tag", str(ft_model), str(pool)], None),
+            "ours1": (one_core + [*tag, "--jobs", "1"], outputs["ours1"]),
+            "ours2": (two_cores + [*tag, "--jobs", "2"], outputs["ours2"]),
+        }
+        runs: dict[str, list[tuple[float, int, float]]] = {name: [] for name in programs}
+        for _ in range(args.repeats):
+            for name, (command, out) in programs.items():
+                runs[name].append(run(command, env=env, stdout=out))
+        wall = {name: statistics.median(r[0] for r in rs) for name, rs in runs.items()}
+        rate = {name: n_pool / w for name, w in wall.items()}
+        cpu = {name: statistics.median(r[2] for r in rs) for name, rs in runs.items()}
+        figures["batch"] = {
+            "runs_s": {name: [round(r[0], 2) for r in rs] for name, rs in runs.items()},
+            # CPU seconds of the whole process tree: less disturbed than wall time by other jobs
+            "cpu_s": {name: [round(r[2], 2) for r in rs] for name, rs in runs.items()},
+            "rate_per_s": {name: round(r, 1) for name, r in rate.items()},
+            "peak_rss_mib": {name: max(r[1] for r in rs) for name, rs in runs.items()},
+            "ours1_vs_fasttext": round(rate["ours1"] / rate["fasttext"], 3),
+            "ours1_vs_fasttext_cpu": round(cpu["fasttext"] / cpu["ours1"], 3),
+            "ours2_vs_ours1": round(rate["ours2"] / rate["ours1"], 3),
+            "ours2_output_identical_to_ours1": outputs["ours2"].read_bytes() == outputs["ours1"].read_bytes(),
+        }
+
+        # -- memory: the pool four times over (streamed input: memory must stay flat) ----------
+        big = tmp / "pool4x.jsonl"
+        big.write_bytes(pool.read_bytes() * 4)
+        big_tag = [*cli, "tag", str(big), "--format", "jsonl", "--model", str(model_dir)]
+        figures["pool_x4"] = {}
+        for name, command in (
+            ("ours1", one_core + [*big_tag, "--jobs", "1"]),
+            ("ours2", two_cores + [*big_tag, "--jobs", "2"]),
+        ):
+            seconds, peak, cpu_s = run(command, env=env)
+            figures["pool_x4"][name] = {"peak_rss_mib": peak, "s": round(seconds, 2), "cpu_s": round(cpu_s, 2)}
+        big.unlink()
+
+        # -- cold start: one article, interleaved --------------------------------------------
+        cold_programs = {
+            "import_numpy": one_core + [py, "-c", "import numpy"],
+            "ours": one_core + [*cli, "tag", seed_article, "--model", str(model_dir)],
+        }
+        cold_runs: dict[str, list[float]] = {name: [] for name in cold_programs}
+        for _ in range(args.cold_repeats):
+            for name, command in cold_programs.items():
+                cold_runs[name].append(run(command, env=env)[0])
+        cold = {name: statistics.median(v) for name, v in cold_runs.items()}
+        figures["cold"] = {
+            "runs_s": {name: [round(x, 3) for x in v] for name, v in cold_runs.items()},
+            "median_s": {name: round(v, 3) for name, v in cold.items()},
+            "ours_vs_import_numpy": round(cold["ours"] / cold["import_numpy"], 2),
+        }
+
+        # -- training: the default recipe against fastText on the same labels ------------------
+        if not getattr(args, "skip_train", False):
+            label_sets = {
+                "thucnews": ([str(thucnews)], ["--own-topics"]),
+                "xwlb_all": ([str(repo / "labels"), str(dev), str(recent)], []),
+            }
+            train_runs: dict[str, list[float]] = {}
+            for _ in range(args.repeats):
+                for set_name, (labels, flags) in label_sets.items():
+                    out = tmp / f"model_{set_name}"
+                    shutil.rmtree(out, ignore_errors=True)
+                    paths = [x for path in labels for x in ("--labels", path)]
+                    command = one_core + [*cli, "train", *paths, *flags, "--output", str(out)]
+                    train_runs.setdefault(f"ours_{set_name}", []).append(run(command, env=env)[0])
+                    command = one_core + [py, me, "--fasttext-train", str(tmp / f"ft_{set_name}.bin"), *labels]
+                    train_runs.setdefault(f"fasttext_{set_name}", []).append(run(command, env=env)[0])
+            train = {name: statistics.median(v) for name, v in train_runs.items()}
+            figures["train"] = {
+                "runs_s": {name: [round(x, 2) for x in v] for name, v in train_runs.items()},
+                "median_s": {name: round(v, 2) for name, v in train.items()},
+                "ours_vs_fasttext": {s: round(train[f"ours_{s}"] / train[f"fasttext_{s}"], 2) for s in label_sets},
+            }
+        figures["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
+        figures["equality"] = equality(model_dir, pool)
+
+    results = Path(getattr(args, "results", None) or repo / "benchmarks" / "results")
+    results.mkdir(parents=True, exist_ok=True)
+    table = markdown(figures)
+    print(table)
+    (results / "speed.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    (results / "speed.md").write_text(table, encoding="utf-8")
+
+
+def equality(model_dir: object, pool: object) -> dict:
+    """The array tagger against the scikit-learn pipeline on the pool: rows bit-identical, max |score difference|."""
+    from itertools import islice
+    from pathlib import Path
+
+    import numpy as np
+
+    from classifier.model.store import load_model
+    from classifier.reading.reader import read_articles
+    from classifier.tagging.tagger import load_tagging_model
+
+    fast = load_tagging_model(Path(str(model_dir))).model
+    pipeline = load_model(Path(str(model_dir))).pipeline
+    iterator = iter(read_articles([Path(str(pool))]))
+    n = identical_rows = identical_scores = 0
+    worst = 0.0
+    while batch := [a.full_text for a in islice(iterator, 1024)]:
+        expected = pipeline[:-1].transform(batch).tocsr()
+        got = fast.features(batch)
+        for i in range(len(batch)):
+            a, b = expected.indptr[i], expected.indptr[i + 1]
+            c, d = got.indptr[i], got.indptr[i + 1]
+            identical_rows += bool(
+                np.array_equal(expected.indices[a:b], got.indices[c:d])
+                and np.array_equal(expected.data[a:b], got.data[c:d])
+            )
+        reference = pipeline[-1].predict_proba(expected)
+        scores = fast.scores(batch)
+        worst = max(worst, float(np.abs(scores - reference).max(initial=0.0)))
+        identical_scores += int(np.all(scores == reference, axis=1).sum())
+        n += len(batch)
+    return {
+        "articles": n,
+        "rows_identical": identical_rows,
+        "scores_identical": identical_scores,
+        "max_abs_score_difference": worst,
+    }
+
+
+def markdown(figures: dict) -> str:
+    """Every figure of issue #13 in one table, with its target and the raw runs."""
+    batch, cold, x4 = figures["batch"], figures["cold"], figures["pool_x4"]
+    equal = figures["equality"]
+    rows = [
+        ("batch, `tag --jobs 1` vs the fastText program, rate ratio (wall)", ">= 1.0", batch["ours1_vs_fasttext"]),
+        ("  the same in CPU seconds (fastText / ours)", "", batch["ours1_vs_fasttext_cpu"]),
+        ("batch, `tag --jobs 2` vs `--jobs 1`, rate ratio", ">= 1.8", batch["ours2_vs_ours1"]),
+        (
+            "  `--jobs 2` output identical to `--jobs 1`",
+            "yes",
+            "yes" if batch["ours2_output_identical_to_ours1"] else "NO",
+        ),
+        ('cold start, one article / `python -c "import numpy"` (medians)', "<= 3.0", cold["ours_vs_import_numpy"]),
+        ("peak RSS pool x1, `--jobs 2`, summed over processes, MiB", "<= 400", batch["peak_rss_mib"]["ours2"]),
+        ("peak RSS pool x4, `--jobs 2`, summed over processes, MiB", "<= 400, flat", x4["ours2"]["peak_rss_mib"]),
+        (
+            "peak RSS pool x1 / x4, `--jobs 1`, MiB",
+            "",
+            f"{batch['peak_rss_mib']['ours1']} / {x4['ours1']['peak_rss_mib']}",
+        ),
+        ("peak RSS, the fastText program, MiB", "", batch["peak_rss_mib"]["fasttext"]),
+    ]
+    if "train" in figures:
+        names = {"thucnews": "THUCNews 10k train", "xwlb_all": "all XWLB labels"}
+        for key, ratio in figures["train"]["ours_vs_fasttext"].items():
+            rows.append((f"training time, ours / fastText ({names[key]})", "<= 2.0", ratio))
+    rows.append(
+        (
+            "max abs score difference vs the scikit-learn pipeline (pool)",
+            "<= 1e-9",
+            f"{equal['max_abs_score_difference']:.1e}",
+        )
+    )
+    rows.append(
+        (
+            "  feature rows / score rows bit-identical",
+            "",
+            f"{equal['rows_identical']} / {equal['scores_identical']} of {equal['articles']}",
+        )
+    )
+    load = figures["load_average"]
+    lines = [
+        f"# benchmarks/speed.py — {figures['date']}, {figures['cpus']} CPUs, pool of {figures['pool_articles']} articles"
+        + (f" (`--limit {figures['limit']}`: a smoke run)" if figures["limit"] else ""),
+        "",
+        f"Load average (1, 5, 15 min) at start {load['start']}, at end {load['end']}.",
+        "",
+        "| figure | target | measured |",
+        "|---|---|---|",
+        *[f"| {name} | {target} | {value} |" for name, target, value in rows],
+        "",
+        "Raw runs (seconds):",
+        "",
+        "```",
+        f"batch  {figures['batch']['runs_s']}",
+        f"cpu    {figures['batch']['cpu_s']}",
+        f"rate   {figures['batch']['rate_per_s']} articles/s",
+        f"x4     {figures['pool_x4']}",
+        f"cold   {figures['cold']['runs_s']}",
+    ]
+    if "train" in figures:
+        lines.append(f"train  {figures['train']['runs_s']}")
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
+def run(command: list[str], env: dict[str, str] | None = None, stdout: object = None) -> tuple[float, int, float]:
+    """Run a command: its wall seconds, the peak RSS (MiB) of its process tree (sampled every 20 ms)
+    and the CPU seconds (user + system) of the process and the workers it waited for."""
+    import os
+    import resource
+    import subprocess
+    import threading
+    import time
+
     peak = 0
-    with open(stdout or os.devnull, "wb") as out:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(stdout or os.devnull, "wb") as out:  # type: ignore[arg-type]
         start = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, cwd=REPO)
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE, env=env)
         done = threading.Event()
 
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, tree_rss_kb(process.pid))
-                done.wait(0.05)
+                peak = max(peak, _tree_rss_kb(process.pid))
+                done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -148,97 +370,35 @@ def run(command: Sequence[str], stdout: Path | None = None) -> tuple[float, int]
         elapsed = time.perf_counter() - start
         done.set()
         sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr.decode()}")
-    return elapsed, peak // 1024
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, peak // 1024, cpu
 
 
-def median_of(repeats: int, measure: Callable[[], tuple[float, int]]) -> tuple[float, int, list[float]]:
-    runs = [measure() for _ in range(repeats)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), [round(r[0], 2) for r in runs]
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and its descendants, KiB (shared pages counted in each)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            total += sum(_tree_rss_kb(int(child)) for child in children.read().split())
+    except (OSError, ValueError):
+        pass
+    return total
 
 
-def count_lines(path: Path) -> int:
-    with path.open("rb") as stream:
-        return sum(1 for line in stream if line.strip())
+def _head(path: object, out: object, n: int) -> object:
+    """The first ``n`` non-blank lines of a JSONL file, written to ``out``."""
+    from itertools import islice
+    from pathlib import Path
 
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--baseline-tag", nargs="+", help=argparse.SUPPRESS)
-    parser.add_argument("--baseline-train", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--model", help="Model directory or version (default: the store's default).")
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--seed-article", default=str(next(iter(sorted((REPO / "seeds").glob("*.txt"))))))
-    args = parser.parse_args()
-    if args.baseline_tag:
-        return baseline_tag(args.baseline_tag, args.model)
-    if args.baseline_train:
-        return baseline_train(*args.baseline_train)
-    report(args)
-
-
-def report(args: argparse.Namespace) -> None:
-    model = ["--model", args.model] if args.model else []
-    baseline = [sys.executable, str(Path(__file__).resolve())]
-    n_pool = count_lines(POOL)
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        subprocess.run([*CLI, "tag", args.seed_article, *model], cwd=REPO, check=True, capture_output=True)  # cache
-        ours_out, base_out = tmp / "ours.jsonl", tmp / "base.jsonl"
-        ours_pool = median_of(
-            args.repeats, lambda: run([*CLI, "tag", str(POOL), "--format", "jsonl", *model], ours_out)
-        )
-        base_pool = median_of(args.repeats, lambda: run([*baseline, "--baseline-tag", str(POOL), *model], base_out))
-        identical = ours_out.read_bytes() == base_out.read_bytes()
-        rows.append(("batch tag, articles/s", ">= 1000", n_pool / ours_pool[0], n_pool / base_pool[0], "higher"))
-        rows.append(("  output identical to baseline", "yes", identical, None, None))
-        rows.append(("peak RSS pool 1x, MiB", "<= 400", ours_pool[1], base_pool[1], "lower"))
-        big = tmp / "pool4x.jsonl"
-        big.write_bytes(POOL.read_bytes() * 4)
-        ours_big = median_of(1, lambda: run([*CLI, "tag", str(big), "--format", "jsonl", *model]))
-        rows.append(("peak RSS pool 4x, MiB", "~ as 1x", ours_big[1], None, None))
-        rows.append(("batch tag 4x, articles/s", ">= 1000", 4 * n_pool / ours_big[0], None, "higher"))
-        cold = median_of(max(5, args.repeats), lambda: run([*CLI, "tag", args.seed_article, *model]))
-        base_cold = median_of(
-            max(5, args.repeats), lambda: run([*baseline, "--baseline-tag", args.seed_article, *model])
-        )
-        rows.append(("cold start one article, s", "<= 1.0", cold[0], base_cold[0], "lower"))
-
-        def train(out: Path, command: list[str]) -> tuple[float, int]:
-            import shutil
-
-            shutil.rmtree(out, ignore_errors=True)
-            out.mkdir()
-            return run(command)
-
-        ours_train = median_of(
-            args.repeats,
-            lambda: train(tmp / "m", [*CLI, "train", "--labels", str(THUCNEWS), "--out", str(tmp / "m")]),
-        )
-        base_train = median_of(
-            args.repeats, lambda: train(tmp / "b", [*baseline, "--baseline-train", str(THUCNEWS), str(tmp / "b")])
-        )
-        rows.append(("train THUCNews 10k, s", "<= 15", ours_train[0], base_train[0], "lower"))
-    print_table(rows, args.repeats)
-    print(
-        f"\nruns (s): pool {ours_pool[2]} vs baseline {base_pool[2]}; cold {cold[2]} vs {base_cold[2]}; "
-        f"train {ours_train[2]} vs {base_train[2]}; load average {os.getloadavg()[0]:.2f}"
-    )
-
-
-def print_table(rows: list[tuple], repeats: int) -> None:
-    print(f"{'figure':<32} {'target':>8} {'ours':>9} {'baseline':>9} {'ratio':>7}")
-    for name, target, ours, base, better in rows:
-        if isinstance(ours, bool):
-            print(f"{name:<32} {target:>8} {'yes' if ours else 'NO':>9}")
-            continue
-        ratio = "" if base is None else f"{(ours / base if better == 'higher' else base / ours):.1f}x"
-        base_text = "" if base is None else f"{base:,.2f}" if base < 100 else f"{base:,.0f}"
-        ours_text = f"{ours:,.2f}" if ours < 100 else f"{ours:,.0f}"
-        print(f"{name:<32} {target:>8} {ours_text:>9} {base_text:>9} {ratio:>7}")
-    print(f"(medians of {repeats} runs, cold start of 5; ratio > 1 means ours is better)")
+    with open(str(path), "rb") as stream:
+        lines = list(islice((line for line in stream if line.strip()), n))
+    Path(str(out)).write_bytes(b"".join(lines))
+    return Path(str(out))
 
 
 if __name__ == "__main__":

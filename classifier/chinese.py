@@ -33,6 +33,11 @@ def _converter() -> Callable[[str], str]:
     return opencc.OpenCC("t2s").convert
 
 
+def traditional_chars() -> frozenset[str]:
+    """The characters OpenCC's ``t2s`` maps to others (a text without any is already simplified)."""
+    return _traditional()
+
+
 def has_traditional(text: str) -> bool:
     """Does the text hold a character OpenCC's ``t2s`` would change?"""
     return not _traditional().isdisjoint(text)

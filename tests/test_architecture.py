@@ -5,7 +5,7 @@ The layers, bottom first (README's "Layout" names every module):
 0. the base: errors, locations, files, article, taxonomy, metrics, progress, chinese
 1. ``reading``: input (articles, pages, label files)
 2. ``model``: features, classifier, training, the model store
-3. ``tagging``: the compiled model, the tagger, worker processes
+3. ``tagging``: the array tagger and its segmenter, the tagger, worker processes
 4. ``evaluation``: test sets, cross-validation, reports
 5. ``labelling``: journal, review, suggestions, comparison
 6. ``service``: the HTTP API, the editors' page, the server

@@ -105,7 +105,12 @@ def write_lines(lines: Iterable[str], output: Path | None) -> None:
 
 def json_lines(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     """One compact JSON object a line (UTF-8 kept readable)."""
-    return (json.dumps(r, ensure_ascii=False) for r in records)
+    return map(json_line, records)
+
+
+def json_line(record: dict[str, Any]) -> str:
+    """One record as a compact JSON line (UTF-8 kept readable)."""
+    return json.dumps(record, ensure_ascii=False)
 
 
 def json_array(records: Iterable[dict[str, Any]]) -> Iterator[str]:

@@ -19,7 +19,7 @@ from classifier.cli._util import (
     note,
     write_lines,
 )
-from classifier.labelling.suggest import STRATEGIES
+from classifier.labelling import STRATEGIES
 
 Strategy = StrEnum("Strategy", {name: name for name in STRATEGIES})  # type: ignore[misc]
 DEFAULT_STRATEGY = Strategy(STRATEGIES[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +20,7 @@ from classifier.cli._util import (
     VerboseOpt,
     choose_format,
     json_array,
-    json_lines,
+    json_line,
     note,
     set_verbose,
     stdout_is_terminal,
@@ -77,19 +77,20 @@ def tag(
     if progress.enabled and not split_pages:  # counting the input is only worth it for the bar
         progress.total = count_articles(files)
 
-    def records() -> Iterator[dict[str, Any]]:
-        with closing(tag_batches(tagger, articles, jobs or default_jobs())) as batches:
+    style = choose_format(format, [Format.table, Format.json, Format.jsonl], output)
+
+    def records(encode: Callable[[dict[str, Any]], Any] | None = None) -> Iterator[Any]:
+        with closing(tag_batches(tagger, articles, jobs or default_jobs(), encode)) as batches:
             for batch in batches:
                 yield from batch
                 progress.advance(len(batch))
 
-    style = choose_format(format, [Format.table, Format.json, Format.jsonl], output)
     if style == Format.table:
         lines: Iterable[str] = table_rows(records())
     elif style == Format.json:
         lines = json_array(records())
     else:
-        lines = json_lines(records())
+        lines = records(json_line)  # encoded by the workers
     with progress:
         write_lines(lines, output)
 

@@ -43,7 +43,7 @@ def training_words(model: TaggingModel) -> tuple[dict[str, int], int, JiebaToken
     Raises
     ------
     ClassifierError
-        When the model has no such record (a model trained before it was kept, or not compiled).
+        When the model has no such record (a model trained before it was kept, or one without tagging arrays).
     """
     from classifier.model.store import read_tagger
 

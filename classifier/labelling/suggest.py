@@ -29,11 +29,11 @@ import numpy as np
 
 from classifier.article import Article
 from classifier.errors import ClassifierError
+from classifier.labelling import STRATEGIES
 from classifier.labelling.journal import LabelJournal
 from classifier.model.decision import article_uncertainty, topic_uncertainty
 from classifier.reading.labels import read_label_records
 
-STRATEGIES = ("uncertainty", "diverse", "random")
 DUPLICATE_SIMILARITY = 0.8
 #: The diverse strategy looks at this many times ``n`` of the most uncertain articles.
 CANDIDATE_FACTOR = 5

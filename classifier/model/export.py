@@ -12,7 +12,7 @@
   tokenizer settings, n-gram range, the term-prior pattern and groups).
 
 The model store writes them beside the pipeline at training time (``tagger.npz`` loaded with
-``allow_pickle=False``, ``tagger.json``); :mod:`classifier.tagging.compiled` computes the same
+``allow_pickle=False``, ``tagger.json``); :mod:`classifier.tagging.fast` computes the same
 feature rows and scores from them without scikit-learn.
 """
 

@@ -8,6 +8,7 @@ Layout::
         pipeline.skops           # the fitted scikit-learn Pipeline, in skops' safe format
         tagger.npz               # what tagging needs, as arrays (loaded with allow_pickle=False)
         tagger.json              # ... and its settings and vocabulary layout
+        jieba.npz                # jieba's dictionary as arrays: small inputs cut without building rjieba's
         meta.json                # topics, thresholds, data fingerprint, counts, versions, metrics
         manifest.json            # the format and the SHA-256 of every other file
 
@@ -37,18 +38,25 @@ from classifier.errors import ClassifierError
 from classifier.files import apply_umask, sha256_file, write_atomic
 from classifier.locations import bundled_model, models_dir
 
-FORMAT = "classifier-model/3"
+#: Format 4 adds ``jieba.npz`` (format 3 versions are read as they are: tagged with rjieba only).
+FORMAT = "classifier-model/4"
+#: Formats this version reads (writing only :data:`FORMAT`).
+READABLE_FORMATS = ("classifier-model/3", FORMAT)
 #: Formats whose model is a joblib pickle: loaded only with ``trust_pickle``.
 LEGACY_FORMATS = ("classifier-model/1", "classifier-model/2")
 PIPELINE_FILE = "pipeline.skops"
 TAGGER_ARRAYS = "tagger.npz"
 TAGGER_SETTINGS = "tagger.json"
+#: jieba's dictionary (:func:`classifier.model.lexicon.jieba_dictionary`), for a model whose words
+#: block cuts with jieba's own dictionary (no user words, no HMM); about 6 MB, read only when a small
+#: input is tagged in a process that has not loaded rjieba.
+DICTIONARY_FILE = "jieba.npz"
 META_FILE = "meta.json"
 MANIFEST_FILE = "manifest.json"
 LEGACY_FILE = "model.joblib"
 DEFAULT_POINTER = "default"
 #: The files a version may list in its manifest.
-VERSION_FILES = (PIPELINE_FILE, TAGGER_ARRAYS, TAGGER_SETTINGS, META_FILE)
+VERSION_FILES = (PIPELINE_FILE, TAGGER_ARRAYS, TAGGER_SETTINGS, DICTIONARY_FILE, META_FILE)
 
 #: The types beyond skops' own safe set that a saved pipeline may hold: ours, and the scikit-learn
 #: and SciPy ones our pipeline is made of. A file naming any other type is refused unread.
@@ -140,6 +148,7 @@ def save_model(
     import skops.io
 
     from classifier.model.export import export_tagger
+    from classifier.model.lexicon import jieba_dictionary
 
     store = Path(store or models_dir())
     created = datetime.now(UTC)
@@ -159,6 +168,8 @@ def save_model(
             arrays, settings = exported
             np.savez(tmp / TAGGER_ARRAYS, **arrays)
             _write_json(tmp / TAGGER_SETTINGS, settings)
+            if _cuts_with_jiebas_dictionary(settings):
+                np.savez(tmp / DICTIONARY_FILE, **jieba_dictionary())
         meta = {
             "format": FORMAT,
             "version": out_dir.name,
@@ -183,6 +194,14 @@ def save_model(
     if in_store and (make_default or default_version(store) is None):
         set_default(out_dir, store)
     return out_dir
+
+
+def _cuts_with_jiebas_dictionary(settings: dict[str, Any]) -> bool:
+    """Does the exported words block cut with jieba's dictionary alone (what ``JiebaLite`` reproduces)?"""
+    from classifier.model.lexicon import jieba_dictionary_path
+
+    words = next((b for b in settings["blocks"] if b["kind"] == "words"), None)
+    return words is not None and not words["user_words"] and not words["hmm"] and jieba_dictionary_path() is not None
 
 
 def _write_json(path: Path, value: Any) -> None:
@@ -266,8 +285,10 @@ def verify_version(model_dir: Path, use: tuple[str, ...] | None = None) -> dict[
             f"{model_dir}: model format {meta['format']} is a pickle, which can run code when loaded; "
             "retrain it with `classifier train`, or pass --trust-pickle if you trust the file"
         )
-    if meta.get("format") != FORMAT:
-        raise ClassifierError(f"{model_dir}: model format {meta.get('format')}, this version reads {FORMAT}")
+    if meta.get("format") not in READABLE_FORMATS:
+        raise ClassifierError(
+            f"{model_dir}: model format {meta.get('format')}, this version reads {' and '.join(READABLE_FORMATS)}"
+        )
     manifest_path = model_dir / MANIFEST_FILE
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -277,8 +298,8 @@ def verify_version(model_dir: Path, use: tuple[str, ...] | None = None) -> dict[
         raise ClassifierError(f"{model_dir}: no {MANIFEST_FILE}; the version is incomplete") from None
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise ClassifierError(f"{manifest_path}: not a valid manifest") from None
-    if listed_format != FORMAT or META_FILE not in files or PIPELINE_FILE not in files:
-        raise ClassifierError(f"{manifest_path}: not a manifest of format {FORMAT}")
+    if listed_format != meta["format"] or META_FILE not in files or PIPELINE_FILE not in files:
+        raise ClassifierError(f"{manifest_path}: not a manifest of format {meta['format']}")
     for name, digest in files.items():
         if name not in VERSION_FILES:
             raise ClassifierError(f"{manifest_path}: lists {name!r}, which no version holds")
@@ -313,6 +334,48 @@ def read_tagger(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[s
     except (ValueError, OSError, KeyError, UnicodeDecodeError) as error:
         raise ClassifierError(f"{model_dir}: tagging arrays cannot be read ({_first_line(error)}); refused") from None
     return arrays, settings, meta
+
+
+def has_dictionary(model_dir: Path) -> bool:
+    """Does the version's manifest list jieba's dictionary (``jieba.npz``)? Its checksum is checked when it is read.
+
+    Raises
+    ------
+    ClassifierError
+        When the manifest lists it and the file is missing.
+    """
+    model_dir = Path(model_dir)
+    try:
+        files = json.loads((model_dir / MANIFEST_FILE).read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # a version without a valid manifest was refused before this is asked
+    if DICTIONARY_FILE not in files:
+        return False
+    if not (model_dir / DICTIONARY_FILE).is_file():
+        raise ClassifierError(f"{model_dir / DICTIONARY_FILE}: missing (listed in {MANIFEST_FILE})")
+    return True
+
+
+def read_dictionary(model_dir: Path) -> dict[str, Any]:
+    """jieba's dictionary arrays of a version, checked against its manifest, read with pickles refused.
+
+    Raises
+    ------
+    ClassifierError
+        When the file is missing, changed, not in the manifest, or not arrays.
+    """
+    import numpy as np
+
+    model_dir = Path(model_dir)
+    verify_version(model_dir, use=(DICTIONARY_FILE,))
+    path = model_dir / DICTIONARY_FILE
+    if not path.is_file():
+        raise ClassifierError(f"{path}: missing")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (ValueError, OSError, KeyError) as error:
+        raise ClassifierError(f"{path}: jieba's dictionary cannot be read ({_first_line(error)}); refused") from None
 
 
 def load_model(model: Path | str | None = None, store: Path | None = None, trust_pickle: bool = False) -> LoadedModel:
@@ -430,6 +493,8 @@ def verify_loadable(model_dir: Path) -> str | None:
         verify_version(model_dir)
         _load_skops(Path(model_dir) / PIPELINE_FILE)
         read_tagger(model_dir)
+        if has_dictionary(model_dir):
+            read_dictionary(model_dir)
     except ClassifierError as error:
         return str(error)
     return None

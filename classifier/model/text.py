@@ -1,6 +1,6 @@
 """Text to tokens without scikit-learn: normalisation, the headline weight, the character view and jieba words.
 
-Kept apart from :mod:`classifier.model.features` so that tagging with a compiled model
+Kept apart from :mod:`classifier.model.features` so that tagging with the array tagger
 (:mod:`classifier.tagging`) can start without importing scikit-learn or SciPy.
 """
 

@@ -1,1 +1,1 @@
-"""Tagging many articles fast: the model compiled to NumPy, the record-making tagger and the worker pool."""
+"""Tagging many articles fast: the array tagger (batch-vectorised NumPy), the record-making tagger and the worker pool."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -13,15 +13,14 @@ import numpy as np
 from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.model.decision import assign_columns
-from classifier.model.text import JiebaTokenizer
-from classifier.tagging.compiled import Block, CompiledModel, compile_model
+from classifier.tagging.fast import FastModel, from_export, from_pipeline
 
 BATCH_SIZE = 256
 
 
 @dataclass
 class TaggingModel:
-    """A model ready to tag: its compiled form (or its pipeline, when it has none), metadata and directory."""
+    """A model ready to tag: its array tagger (or its pipeline, when it has none), metadata and directory."""
 
     model: Any
     meta: dict[str, Any] = field(default_factory=dict)
@@ -36,34 +35,50 @@ def load_tagging_model(model: Path | str | None = None, trust_pickle: bool = Fal
     """Load a model for tagging: its arrays when the version has them, else its pipeline.
 
     The arrays are read from the version directory after checking it against its manifest
-    (:func:`classifier.model.store.read_tagger`), with no scikit-learn import and no pickle.
-    A version without arrays (a pipeline the exporter does not know), or an old pickled model
-    with ``trust_pickle``, is loaded as a pipeline and compiled in memory when it can be.
+    (:func:`classifier.model.store.read_tagger`), with no scikit-learn import and no pickle;
+    jieba's dictionary (``jieba.npz``), when the version has it, is read and checked only when a
+    small input first needs it. A version without arrays (a pipeline the exporter does not know,
+    a format-3 version saved without them), or an old pickled model with ``trust_pickle``, is
+    loaded as a pipeline and turned into arrays in memory when it can be.
     """
-    from classifier.model.store import is_legacy, load_model, read_meta, read_tagger, resolve_model_dir
+    from classifier.model.store import (
+        has_dictionary,
+        is_legacy,
+        load_model,
+        read_dictionary,
+        read_meta,
+        read_tagger,
+        resolve_model_dir,
+    )
 
     model_dir = resolve_model_dir(model)
     if not (trust_pickle and is_legacy(read_meta(model_dir))):
         exported = read_tagger(model_dir)
         if exported is not None:
             arrays, settings, meta = exported
+            dictionary = (lambda: read_dictionary(model_dir)) if has_dictionary(model_dir) else None
             try:
-                compiled = CompiledModel.from_export(arrays, settings)
+                fast = from_export(arrays, settings, dictionary=dictionary)
             except (KeyError, ValueError, TypeError) as error:
                 raise ClassifierError(f"{model_dir}: tagging arrays do not fit together ({error}); refused") from None
-            return TaggingModel(compiled, meta, model_dir)
+            return TaggingModel(fast, meta, model_dir)
     loaded = load_model(model_dir, trust_pickle=trust_pickle)
-    return TaggingModel(compile_model(loaded.pipeline) or _PipelineModel(loaded.pipeline), loaded.meta, model_dir)
+    return TaggingModel(_from_pipeline(loaded.pipeline), loaded.meta, model_dir)
+
+
+def _from_pipeline(pipeline: Any) -> FastModel | _PipelineModel:
+    return from_pipeline(pipeline) or _PipelineModel(pipeline)
 
 
 class Tagger:
-    """Tags articles in batches with one model.
+    """Tags articles in batches with one model: the array tagger, or the pipeline of a model it does not know.
 
     Parameters
     ----------
-    model : TaggingModel, CompiledModel or LoadedModel
-        A model loaded by :func:`load_tagging_model`; a :class:`~classifier.model.store.LoadedModel`
-        is compiled here, or, if it cannot be, tagged through its scikit-learn pipeline.
+    model : TaggingModel, FastModel or LoadedModel
+        A model loaded by :func:`load_tagging_model`; anything with a ``pipeline`` (a
+        :class:`~classifier.model.store.LoadedModel`) is turned into arrays here or, if the
+        exporter does not know it, tagged through its scikit-learn pipeline.
     top : int or None
         Keep at most this many assigned topics per article (the highest-scored).
     explain : bool
@@ -75,15 +90,13 @@ class Tagger:
     def __init__(self, model: Any, top: int | None = None, explain: bool = False, n_keywords: int = 5):
         if isinstance(model, TaggingModel):
             model = model.model
-        elif not isinstance(model, CompiledModel | _PipelineModel):
-            model = compile_model(model.pipeline) or _PipelineModel(model.pipeline)
+        elif not isinstance(model, FastModel | _PipelineModel):
+            model = _from_pipeline(model.pipeline)
         self.model = model
         self.topics = list(model.topics)
         self.top = top
         self.explain = explain
         self.n_keywords = n_keywords
-        first = model.blocks[0]
-        self._word_block = first if first.kind == "words" else None
 
     def tag(self, articles: Iterable[Article]) -> Iterator[dict[str, Any]]:
         """Yield one record per article, in input order, reading the input lazily in batches."""
@@ -92,59 +105,24 @@ class Tagger:
             yield from self.tag_batch(batch)
 
     def tag_batch(self, batch: list[Article]) -> list[dict[str, Any]]:
-        """The records of a list of articles (the unit of work of a worker process)."""
-        return [self._record(article, *self.model.row(article.full_text)) for article in batch]
-
-    def _record(self, article: Article, indices: np.ndarray, data: np.ndarray) -> dict[str, Any]:
-        row = self.model.scores(indices, data)
-        (assigned,) = assign_columns(row, self.model.thresholds, self.top)
-        record: dict[str, Any] = {
-            "id": article.id,
-            "title": article.title,
-            "topics": [self.topics[j] for j in assigned],
-            "scores": {t: round(float(s), 4) for t, s in zip(self.topics, row, strict=True)},
-            "keywords": self._keywords(indices, data),
-        }
-        if self.explain:
-            record["explain"] = {self.topics[j]: self._reasons(indices, data, j) for j in assigned}
-        return record
+        """The records of a list of articles (the unit of work of a worker process), vectorised over the batch."""
+        return self.model.records(batch, top=self.top, explain=self.explain, n_keywords=self.n_keywords)
 
     def reasons(self, article: Article, topics: Iterable[str], n: int = 5) -> dict[str, list[list[Any]]]:
         """Per named topic, assigned or not, the terms that raised its score most (as ``explain`` records them)."""
-        indices, data = self.model.row(article.full_text)
-        return {t: self._reasons(indices, data, self.topics.index(t), n) for t in topics if t in self.topics}
+        return self.model.reasons(article.full_text, list(topics), n)
 
-    def _keywords(self, indices: np.ndarray, data: np.ndarray) -> list[str]:
-        """The article's highest-weighted jieba words (two characters or more)."""
-        block = self._word_block
-        if block is None:
-            return []
-        words = [(w, i) for i, w in zip(indices.tolist(), data.tolist(), strict=True) if i < block.width]
-        words.sort(key=lambda pair: -pair[0])
-        out = []
-        for _, index in words:
-            term = block.names[index]
-            if len(term) >= 2:
-                out.append(term)
-            if len(out) == self.n_keywords:
-                break
-        return out
-
-    def _reasons(self, indices: np.ndarray, data: np.ndarray, topic: int, n: int = 5) -> list[list[Any]]:
-        """The terms whose weight times coefficient pushed this topic's score up most."""
-        contributions = data * self.model.coef[indices, topic]
-        order = np.argsort(-contributions)[:n]
-        return [
-            [self.model.feature_name(int(indices[k])).replace("__", ":", 1), round(float(contributions[k]), 4)]
-            for k in order
-            if contributions[k] > 0
-        ]
+    def prepare(self) -> None:
+        """Load the tokenizer and build every lookup table now: before forking workers, which then share them."""
+        self.model.prepare()
 
 
 class _PipelineModel:
-    """A pipeline the compiler does not know, behind the same interface (slower, imports sklearn)."""
+    """A pipeline the exporter does not know, behind the array tagger's interface (one row at a time, imports sklearn)."""
 
     def __init__(self, pipeline: Any) -> None:
+        from classifier.model.text import JiebaTokenizer
+
         self.pipeline = pipeline
         classifier = pipeline[-1]
         self.topics = [str(t) for t in classifier.classes_]
@@ -152,23 +130,64 @@ class _PipelineModel:
         self.coef = np.column_stack([est.coef_.ravel() for est in classifier.estimators_])
         union = pipeline.named_steps["features"]
         self._names = union.get_feature_names_out()
-        first_name, first = union.transformer_list[0]
+        _, first = union.transformer_list[0]
         vocabulary = getattr(first, "vocabulary_", None)
         words = [""] * len(vocabulary or {})
         for term, column in (vocabulary or {}).items():
             words[column] = term
-        kind = "words" if isinstance(getattr(first, "tokenizer", None), JiebaTokenizer) else "other"
-        self.blocks = [Block(name=first_name, kind=kind, offset=0, names=words)]
+        # keywords come from the first block when it is jieba words, as the array tagger's
+        self._words = words if isinstance(getattr(first, "tokenizer", None), JiebaTokenizer) else []
 
-    def row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+    def prepare(self) -> None:
+        """Nothing to build ahead."""
+
+    def records(
+        self, articles: Sequence[Article], top: int | None = None, explain: bool = False, n_keywords: int = 5
+    ) -> list[dict[str, Any]]:
+        """The records of a batch, as :meth:`classifier.tagging.fast.FastModel.records` makes them."""
+        out = []
+        for article in articles:
+            indices, data = self._row(article.full_text)
+            row = self._scores(indices, data)
+            (assigned,) = assign_columns(row, self.thresholds, top)
+            record: dict[str, Any] = {
+                "id": article.id,
+                "title": article.title,
+                "topics": [self.topics[j] for j in assigned],
+                "scores": {t: round(float(s), 4) for t, s in zip(self.topics, row, strict=True)},
+                "keywords": self._keywords(indices, data, n_keywords),
+            }
+            if explain:
+                record["explain"] = {self.topics[j]: self._reasons(indices, data, j) for j in assigned}
+            out.append(record)
+        return out
+
+    def reasons(self, text: str, topics: Sequence[str], n: int = 5) -> dict[str, list[list[Any]]]:
+        indices, data = self._row(text)
+        return {t: self._reasons(indices, data, self.topics.index(t), n) for t in topics if t in self.topics}
+
+    def _row(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         features = self.pipeline[:-1].transform([text]).tocsr()
         return features.indices.astype(np.int64), features.data.astype(np.float64)
 
-    def scores(self, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
+    def _scores(self, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
         from scipy import sparse
 
         row = sparse.csr_matrix((data, indices, [0, len(indices)]), shape=(1, self.coef.shape[0]))
         return self.pipeline[-1].predict_proba(row)[0]
 
-    def feature_name(self, column: int) -> str:
-        return str(self._names[column])
+    def _keywords(self, indices: np.ndarray, data: np.ndarray, n_keywords: int) -> list[str]:
+        """The article's highest-weighted jieba words (two characters or more; ties: lower column first)."""
+        width = len(self._words)
+        words = sorted((-w, i) for i, w in zip(indices.tolist(), data.tolist(), strict=True) if i < width)
+        return [self._words[i] for _, i in words if len(self._words[i]) >= 2][:n_keywords]
+
+    def _reasons(self, indices: np.ndarray, data: np.ndarray, topic: int, n: int = 5) -> list[list[Any]]:
+        """The terms whose weight times coefficient pushed this topic's score up most."""
+        contributions = data * self.coef[indices, topic]
+        order = np.argsort(-contributions)[:n]
+        return [
+            [str(self._names[int(indices[k])]).replace("__", ":", 1), round(float(contributions[k]), 4)]
+            for k in order
+            if contributions[k] > 0
+        ]

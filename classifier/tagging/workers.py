@@ -63,33 +63,47 @@ def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> I
         pool.join()
 
 
-_WORKER_TAGGER: Tagger | None = None
+_WORKER_STATE: tuple[Tagger, Callable[[dict[str, Any]], Any] | None] | None = None
 
 
-def _tag_in_worker(batch: list[Article]) -> list[dict[str, Any]]:
-    assert _WORKER_TAGGER is not None, "set by tag_batches before the workers are forked"
-    return _WORKER_TAGGER.tag_batch(batch)
+def _tag(tagger: Tagger, encode: Callable[[dict[str, Any]], Any] | None, batch: list[Article]) -> list[Any]:
+    records = tagger.tag_batch(batch)
+    return records if encode is None else [encode(record) for record in records]
 
 
-def tag_batches(tagger: Tagger, articles: Iterable[Article], jobs: int = 1) -> Iterator[list[dict[str, Any]]]:
+def _tag_in_worker(batch: list[Article]) -> list[Any]:
+    assert _WORKER_STATE is not None, "set by tag_batches before the workers are forked"
+    return _tag(*_WORKER_STATE, batch)
+
+
+def tag_batches(
+    tagger: Tagger,
+    articles: Iterable[Article],
+    jobs: int = 1,
+    encode: Callable[[dict[str, Any]], Any] | None = None,
+) -> Iterator[list[Any]]:
     """Yield the records batch by batch, in input order, over ``jobs`` processes.
 
-    An input of a single batch is tagged in this process whatever ``jobs`` says: starting
+    ``encode`` (for example ``json.dumps``) is applied to each record where it is made, in the
+    worker: a string crosses back to this process far more cheaply than a record, and this
+    process, which reads the input and writes the output, is what limits two workers on two
+    cores. An input of a single batch is tagged in this process whatever ``jobs`` says: starting
     workers would cost more than it saves.
     """
-    global _WORKER_TAGGER
+    global _WORKER_STATE
     iterator = iter(articles)
     head = [batch for batch in (list(islice(iterator, BATCH_SIZE)) for _ in range(2)) if batch]
     if len(head) < 2 or jobs <= 1:
-        yield from map(tagger.tag_batch, head)
-        yield from map(tagger.tag_batch, iter(lambda: list(islice(iterator, BATCH_SIZE)), []))
+        for batch in _chain_batches(head, iterator):
+            yield _tag(tagger, encode, batch)
         return
     batches = _chain_batches(head, iterator)
-    _WORKER_TAGGER = tagger  # the forked workers inherit it: the model is never pickled
+    tagger.prepare()  # rjieba's dictionary and the lookup tables built once, shared by the forked workers
+    _WORKER_STATE = (tagger, encode)  # the forked workers inherit it: the model is never pickled
     try:
         yield from ordered_map(_tag_in_worker, batches, jobs)
     finally:
-        _WORKER_TAGGER = None
+        _WORKER_STATE = None
 
 
 def _chain_batches(head: list[list[Article]], iterator: Iterator[Article]) -> Iterator[list[Article]]:

@@ -80,6 +80,62 @@ def test_a_changed_array_file_is_refused(invoke, version: Path) -> None:
     assert verified.exit_code == 1 and "tagger.npz: checksum" in verified.stdout
 
 
+def test_a_changed_dictionary_is_refused(invoke, version: Path) -> None:
+    with np.load(version / "jieba.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["jieba.freq"] = arrays["jieba.freq"][::-1].copy()  # every word cut differently
+    np.savez(version / "jieba.npz", **arrays)
+    message = one_line_error(invoke("tag", SEED_PAGE, "--model", version))
+    assert "jieba.npz: checksum does not match manifest.json" in message
+    verified = invoke("models", "verify", version)
+    assert verified.exit_code == 1 and "jieba.npz: checksum" in verified.stdout
+
+
+def test_a_missing_dictionary_is_refused(invoke, version: Path, tmp_path: Path) -> None:
+    (version / "jieba.npz").unlink()
+    message = one_line_error(invoke("tag", SEED_PAGE, "--model", version))
+    assert "jieba.npz: missing (listed in manifest.json)" in message
+    # refused however large the input, though a large one would be cut with rjieba
+    many = write_jsonl(tmp_path / "many.jsonl", [{"id": str(i), "text": "煤炭保供" * 2000} for i in range(4)])
+    assert "jieba.npz: missing" in one_line_error(invoke("tag", many, "--model", version))
+
+
+def test_a_pickle_in_place_of_the_dictionary_never_runs(invoke, version: Path, sentinel: Path) -> None:
+    np.savez(version / "jieba.npz", **{"jieba.chars": np.array([Planted(sentinel)], dtype=object)})
+    relist(version, "jieba.npz")
+    message = one_line_error(invoke("tag", SEED_PAGE, "--model", version))
+    assert "jieba's dictionary cannot be read" in message and "refused" in message
+    assert "FAILED" in invoke("models", "verify", version).stdout
+    assert not sentinel.exists()
+
+
+def as_format_3(version: Path, arrays: bool = True) -> None:
+    """What a version saved before format 4 holds: no jieba.npz (and, with ``arrays=False``, no tagger arrays)."""
+    drop = ["jieba.npz"] + ([] if arrays else ["tagger.npz", "tagger.json"])
+    meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
+    meta["format"] = "classifier-model/3"
+    (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    for name in drop:
+        (version / name).unlink()
+        del manifest["files"][name]
+    manifest["format"] = "classifier-model/3"
+    manifest["files"]["meta.json"] = sha256_file(version / "meta.json")
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("arrays", [True, False])
+def test_a_format_3_version_still_tags_the_same(invoke, version: Path, tmp_path: Path, arrays: bool) -> None:
+    expected = invoke("tag", SEED_PAGE, "--split", "--model", version, "--format", "jsonl", "--explain")
+    old = tmp_path / "old"
+    shutil.copytree(version, old)
+    as_format_3(old, arrays=arrays)
+    assert invoke("models", "verify", old).exit_code == 0
+    got = invoke("tag", SEED_PAGE, "--split", "--model", old, "--format", "jsonl", "--explain")
+    assert got.exit_code == 0 and expected.exit_code == 0
+    assert got.stdout == expected.stdout
+
+
 def test_a_truncated_pipeline_is_refused(invoke, version: Path, tmp_path: Path) -> None:
     data = (version / "pipeline.skops").read_bytes()
     (version / "pipeline.skops").write_bytes(data[: len(data) // 2])

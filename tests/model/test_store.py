@@ -20,6 +20,7 @@ def test_saved_model_is_a_loadable_pipeline_and_versions_are_kept(tmp_path: Path
     second = save_model(pipeline, {"topics": ["money", "sport"], "data_fingerprint": "abc"}, store=tmp_path)
     assert first != second and first.exists() and second.exists()
     assert sorted(p.name for p in first.iterdir()) == [
+        "jieba.npz",
         "manifest.json",
         "meta.json",
         "pipeline.skops",

@@ -1,0 +1,91 @@
+"""Where ``classifier train`` spends its time on all XWLB labels: imports, vectorisers, liblinear fits, saving.
+
+One process, wall seconds per phase (the phases are timed by wrapping scikit-learn's liblinear
+call, ``TopicClassifier._out_of_fold_decisions`` and ``Pipeline.fit_transform``), then the parts
+of saving a version (skops, the tagging arrays, jieba's dictionary). Run from the project root::
+
+    PYTHONPATH=. python benchmarks/train_profile.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+
+def main() -> None:
+    start = time.perf_counter()
+    import classifier.cli  # noqa: F401 - what the command imports first
+
+    imported_cli = time.perf_counter()
+    import sklearn.linear_model._logistic as logistic
+    from sklearn.pipeline import Pipeline
+
+    from classifier.locations import shared_data_dir
+    from classifier.model import estimator
+    from classifier.model.training import load_training, train_model
+
+    imported = time.perf_counter()
+    xwlb = shared_data_dir() / "xwlb"
+    labels = [Path("labels"), xwlb / "dev.jsonl", xwlb / "recent.jsonl"]
+    articles, recipe, files = load_training(labels, Path("labels/taxonomy.toml"))
+    loaded = time.perf_counter()
+    spent = {"liblinear": 0.0, "out_of_fold": 0.0, "vectorisers": 0.0}
+
+    def timed(name: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - began
+
+        return wrapper
+
+    logistic._fit_liblinear = timed("liblinear", logistic._fit_liblinear)
+    estimator.TopicClassifier._out_of_fold_decisions = timed(
+        "out_of_fold", estimator.TopicClassifier._out_of_fold_decisions
+    )
+    Pipeline.fit_transform = timed("vectorisers", Pipeline.fit_transform)
+    pipeline, meta = train_model(articles, recipe, label_sources=files)
+    trained = time.perf_counter()
+
+    import skops.io
+
+    from classifier.model import lexicon, store
+    from classifier.model.export import export_tagger
+
+    imported_store = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        began = time.perf_counter()
+        skops.io.dump(pipeline, Path(tmp) / "p.skops")
+        skops_s = time.perf_counter() - began
+        began = time.perf_counter()
+        export_tagger(pipeline)
+        export_s = time.perf_counter() - began
+        began = time.perf_counter()
+        lexicon.jieba_dictionary()
+        dictionary_s = time.perf_counter() - began
+        began = time.perf_counter()
+        store.save_model(pipeline, meta, out_dir=Path(tmp) / "version")
+        save_s = time.perf_counter() - began
+        shutil.rmtree(Path(tmp) / "version")
+    print(
+        f"load average {os.getloadavg()[0]:.2f}; {len(articles)} articles\n"
+        f"import classifier.cli {imported_cli - start:.2f} s, import training {imported - imported_cli:.2f} s, "
+        f"read labels {loaded - imported:.2f} s\n"
+        f"train_model {trained - loaded:.2f} s: vectorisers fit {spent['vectorisers']:.2f} s, "
+        f"liblinear {spent['liblinear']:.2f} s (of which inside the out-of-fold loops "
+        f"{spent['out_of_fold']:.2f} s with their decision functions)\n"
+        f"import skops and the store {imported_store - trained:.2f} s, skops dump {skops_s:.2f} s, "
+        f"tagging arrays {export_s:.2f} s, jieba's dictionary {dictionary_s:.2f} s, "
+        f"save_model with the dictionary built {save_s:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,898 @@
+"""The array tagger: a model's exported arrays as features and scores vectorised over a whole batch, equal to the pipeline's bit for bit.
+
+:func:`from_export` builds a :class:`FastModel` from what :func:`classifier.model.export.export_tagger`
+writes at training time (``tagger.npz``, read with ``allow_pickle=False``, and ``tagger.json``)
+and, when the version has it, jieba's dictionary (``jieba.npz``). For a batch of texts at once it
+computes:
+
+* the normalised texts (OpenCC t2s, NFKC, white space, lower case) with per-code-point tables,
+  falling back to :func:`classifier.model.text.normalise` for a text holding a traditional
+  character (OpenCC converts phrase by phrase) or a character whose NFKC depends on its
+  neighbours; the headline is normalised and cut once, not once per repeat (same features);
+* the word block: jieba words from ``rjieba``'s default instance (one dictionary per process,
+  loaded when a large batch first needs it) or, for small inputs, :class:`~classifier.tagging.segmenter.JiebaLite`
+  over the stored dictionary; the distinct known words of each text from one ``frozenset.intersection``;
+* the character block: every 1-3-gram packed into an int64 key (21 bits per code point) and
+  looked up in a vectorised open-addressing hash table (:class:`_CharIndex`);
+* the term-prior block: leftmost-longest non-overlapping term matches, as ``TermPriors``' regex
+  finds them, from rolling hashes over the batch's code points, every match verified exactly;
+* the linear decisions with one ``np.bincount`` per topic over the batch's nonzeros.
+
+Every sum is accumulated in the order scikit-learn and SciPy accumulate it (``np.bincount`` adds
+its weights in input order; rows are kept in column order), so feature values and scores equal
+the pipeline's bit for bit; records are :class:`classifier.tagging.tagger.Tagger`'s.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+
+from classifier.chinese import traditional_chars
+from classifier.model.decision import assign_columns, calibrate
+from classifier.model.lexicon import HASH_MULTIPLIER
+from classifier.model.lexicon import codes as _codes
+from classifier.model.text import JiebaTokenizer, normalise, weigh_title
+from classifier.tagging.segmenter import HashIndex, JiebaLite, Lexicon
+
+#: Inputs up to this many characters are cut with :class:`JiebaLite` while rjieba is not loaded: it cuts
+#: about 3 us a character after a 10-25 ms load, rjieba about 0.25 us after a 0.11 s load (measured).
+LITE_MAX_CHARS = 20_000
+#: ... and until this many characters in all: a process that goes on tagging small inputs (a drift
+#: report, an evaluation's explanations) then loads rjieba, as the load pays for itself.
+LITE_BUDGET_CHARS = 200_000
+_BITS = 21  # a code point fits in 21 bits; a 1-3-gram key is three of them (+1 each) in an int64
+_UNKNOWN = np.uint32(0xFFFFFFFE)
+_COMPLEX = np.uint32(0xFFFFFFFF)
+
+
+def _unpack_ngram(key: int) -> str:
+    chars = []
+    while key:
+        chars.append(chr((key & ((1 << _BITS) - 1)) - 1))
+        key >>= _BITS
+    return "".join(reversed(chars))
+
+
+# --- normalising a batch --------------------------------------------------------------------
+
+
+class _CharTable:
+    """Per-code-point facts for normalising, filled lazily for the code points met (one per process).
+
+    ``final[c]``: ``NFKC(c).lower()`` when that is one character and ``c`` can be normalised on its
+    own (see :meth:`_classify`), ``_COMPLEX`` otherwise, ``_UNKNOWN`` until met. ``space[c]`` and
+    ``digit[c]``: whether the normalised character is white space (``\\s``) / a decimal digit (``\\d``).
+    ``traditional[c]``: whether OpenCC's ``t2s`` changes ``c`` (:func:`classifier.chinese.traditional_chars`).
+    """
+
+    def __init__(self) -> None:
+        self.final = np.full(0x110000, _UNKNOWN, dtype=np.uint32)
+        self.space = np.zeros(0x110000, dtype=bool)
+        self.digit = np.zeros(0x110000, dtype=bool)
+        self.traditional = np.zeros(0x110000, dtype=bool)
+        self.traditional[_codes("".join(sorted(traditional_chars())))] = True
+
+    def learn(self, codes: np.ndarray) -> None:
+        """Fill the tables for the code points of ``codes`` not met before (and their normal forms).
+
+        ``final[c]`` is written last, after everything a reader of it needs (``space``, ``digit``
+        and the entries of its normal form), so a table is never seen half-filled.
+        """
+        unknown = codes[self.final[codes] == _UNKNOWN]
+        if not len(unknown):
+            return
+        learnt = []
+        for c in _distinct(unknown).tolist():
+            ch = chr(c)
+            self.space[c] = ch.isspace()
+            self.digit[c] = ch.isdecimal()
+            learnt.append((c, self._classify(c)))
+        here = {c for c, _ in learnt}  # finished by this call; never recurse into them (no cycles)
+        finals = [f for _, f in learnt if f != _COMPLEX and f not in here and self.final[f] == _UNKNOWN]
+        if finals:
+            self.learn(np.asarray(finals, dtype=np.uint32))
+        for c, final in learnt:
+            self.final[c] = final
+
+    @staticmethod
+    def _classify(c: int) -> int:
+        """``NFKC(c).lower()`` as a code point, or ``_COMPLEX`` when ``c`` needs its context.
+
+        NFKC of a text equals NFKC of each character when no character composes with a
+        neighbour: every character a canonical composition can take second is a combining mark
+        (category M) or a Hangul jamo (U+1100-U+11FF), and lower-casing is per character except
+        for capital sigma and characters that lower to several.
+        """
+        ch = chr(c)
+        nfkc = unicodedata.normalize("NFKC", ch)
+        if len(nfkc) != 1 or nfkc == "\u03a3":
+            return int(_COMPLEX)
+        lower = nfkc.lower()
+        if len(lower) != 1:
+            return int(_COMPLEX)
+        for x in (ch, nfkc, lower):
+            if unicodedata.category(x).startswith("M") or 0x1100 <= ord(x) <= 0x11FF:
+                return int(_COMPLEX)
+        return ord(lower)
+
+
+_TABLE: _CharTable | None = None
+
+
+def _char_table() -> _CharTable:
+    global _TABLE
+    if _TABLE is None:
+        _TABLE = _CharTable()
+    return _TABLE
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (``np.unique`` without its import of ``numpy.ma`` and its slower path)."""
+    values = np.sort(values)
+    keep = np.ones(len(values), dtype=bool)
+    keep[1:] = values[1:] != values[:-1]
+    return values[keep]
+
+
+def normalise_batch(texts: Sequence[str]) -> list[str]:
+    """``[normalise(t) for t in texts]``, computed with per-code-point tables over the whole batch."""
+    return _normalise_batch(texts)[0]
+
+
+def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The normalised texts, and which of them hold a traditional character.
+
+    A text holding a character OpenCC's ``t2s`` changes goes through
+    :func:`classifier.model.text.normalise` whole (OpenCC converts phrase by phrase, so its
+    output depends on the neighbours), as does a text holding a character whose NFKC depends on
+    its neighbours (combining marks, Hangul jamo, compatibility characters that expand to
+    several, such as "…" or "℃"; about 3% of the XWLB pool).
+    """
+    if not texts:
+        return [], np.zeros(0, dtype=bool)
+    table = _char_table()
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    codes = _codes("".join(texts))
+    doc = np.repeat(np.arange(len(texts)), lengths)
+    traditional_docs = np.zeros(len(texts), dtype=bool)
+    traditional_docs[doc[table.traditional[codes]]] = True
+    table.learn(codes)
+    final = table.final[codes]
+    complex_char = final == _COMPLEX
+    complex_docs = traditional_docs.copy()
+    complex_docs[doc[complex_char]] = True
+    if complex_docs.any():
+        final = np.where(complex_char, np.uint32(0x3F), final)  # those texts are redone below
+    space = table.space[final]
+    # a white-space run becomes one space; a space at a text's start or end goes
+    starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    previous_space = np.empty_like(space)
+    previous_space[1:] = space[:-1]
+    previous_space[starts[:-1][lengths > 0]] = False
+    keep = ~(space & previous_space)
+    final = np.where(space, np.uint32(0x20), final)
+    kept_doc = doc[keep]
+    kept = final[keep]
+    kept_space = space[keep]
+    n_kept = np.bincount(kept_doc, minlength=len(texts))
+    kept_starts = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(n_kept, out=kept_starts[1:])
+    nonempty = n_kept > 0
+    drop = np.zeros(len(kept), dtype=bool)
+    first, last = kept_starts[:-1][nonempty], kept_starts[1:][nonempty] - 1
+    drop[first[kept_space[first]]] = True
+    drop[last[kept_space[last]]] = True
+    if drop.any():
+        kept, kept_doc = kept[~drop], kept_doc[~drop]
+        n_kept = np.bincount(kept_doc, minlength=len(texts))
+    joined = kept.tobytes().decode("utf-32-le")
+    cuts = np.concatenate(([0], np.cumsum(n_kept))).tolist()
+    out = [joined[cuts[i] : cuts[i + 1]] for i in range(len(texts))]
+    for i in np.flatnonzero(complex_docs).tolist():
+        out[i] = normalise(texts[i])
+    return out, traditional_docs
+
+
+_SEPARATOR = 0x110001  # a code (after the +1 shift) no text has: n-grams across it never match
+
+
+class _CharIndex:
+    """Column of every 1-3-gram of a code-point array, for the character vocabulary.
+
+    Unigrams of the Basic Multilingual Plane go through a direct table (one gather), longer
+    n-grams through a :class:`HashIndex` of the packed keys. When the vocabulary is closed (every
+    n-gram's two (n-1)-grams are in it too, as with ``min_df=1`` and no ``max_features``), an
+    n-gram is looked up only where both of its (n-1)-grams were found.
+
+    Parameters
+    ----------
+    keys : ndarray of int64 of shape (n_chars,)
+        The packed n-gram of each column (see :func:`_pack_ngrams`).
+    """
+
+    def __init__(self, keys: np.ndarray) -> None:
+        columns = np.arange(len(keys), dtype=np.int64)
+        self.hash = HashIndex(keys, columns)
+        self.unigram = np.full(0x10001, -1, dtype=np.int64)  # index: code point + 1
+        single = keys <= 0x10000
+        self.unigram[keys[single]] = columns[single]
+        found = self.hash.get
+        length = np.where(keys >= 1 << (2 * _BITS), 3, np.where(keys >= 1 << _BITS, 2, 1))
+        mask = (1 << _BITS) - 1
+        longer = keys[length >= 2]
+        prefix, suffix = longer >> _BITS, longer & np.where(length[length >= 2] == 3, (1 << 2 * _BITS) - 1, mask)
+        self.closed = bool(np.all(found(prefix) >= 0) and np.all(found(suffix) >= 0)) if len(longer) else True
+
+    def _unigrams(self, codes: np.ndarray) -> np.ndarray:
+        bmp = codes <= 0x10000
+        out = self.unigram[np.where(bmp, codes, 0)]
+        if not bmp.all():
+            wide = np.flatnonzero(~bmp)
+            out[wide] = self.hash.get(codes[wide])
+        return out
+
+    def ngrams(self, codes: np.ndarray, high: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For ``n = 1..high``: the start positions of the n-grams found and their columns."""
+        out = []
+        found = self._unigrams(codes)
+        hit = np.flatnonzero(found >= 0)
+        out.append((hit, found[hit]))
+        keys = codes
+        for n in range(2, high + 1):
+            keys = (keys[:-1] << _BITS) | codes[n - 1 :]
+            if self.closed:
+                candidates = np.flatnonzero((found[:-1] >= 0) & (found[1:] >= 0))
+                found = np.full(len(keys), -1, dtype=np.int64)
+                found[candidates] = self.hash.get(keys[candidates])
+            else:
+                found = self.hash.get(keys)
+            hit = np.flatnonzero(found >= 0)
+            out.append((hit, found[hit]))
+        return out
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+@dataclass
+class Features:
+    """A batch's feature rows in CSR form, columns in the pipeline's order (sorted within a row).
+
+    ``indptr`` int64 ``(n + 1,)``, ``indices`` int64 ``(nnz,)``, ``data`` float64 ``(nnz,)``,
+    ``shape`` ``(n, F)``: equal to ``pipeline[:-1].transform(texts).tocsr()``.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+    shape: tuple[int, int]
+
+    def row(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = self.indptr[i], self.indptr[i + 1]
+        return self.indices[a:b], self.data[a:b]
+
+
+@dataclass
+class _Text:
+    """The least an article needs for :meth:`FastModel.records`."""
+
+    id: str
+    title: str
+    text: str
+
+    @property
+    def full_text(self) -> str:
+        return f"{self.title}\n{self.text}"
+
+
+@dataclass
+class _Pieces:
+    """A text's normalised headline (``""``: none) and body, and how often the headline repeats."""
+
+    head: str
+    body: str
+    repeats: int
+
+    @property
+    def full(self) -> str:
+        """The pipeline's normalised text."""
+        if not self.head:
+            return self.body
+        return " ".join([self.head] * self.repeats + ([self.body] if self.body else []))
+
+    def once(self) -> str:
+        """The headline once, then the body."""
+        if not self.head:
+            return self.body
+        return f"{self.head} {self.body}" if self.body else self.head
+
+    def for_ngrams(self) -> str:
+        """A text with the same set of 1-3-character n-grams as :attr:`full`, headline repeated less.
+
+        Every window of three characters or fewer lies in a headline copy and its neighbours: two
+        copies (three when there is no body and the headline is one character) show each kind.
+        """
+        if not self.head:
+            return self.body
+        copies = min(self.repeats, 2 if self.body or len(self.head) >= 2 else 3)
+        return " ".join([self.head] * copies + ([self.body] if self.body else []))
+
+
+@dataclass
+class _Block:
+    """One block's entries for a batch: COO sorted by (row, column), columns local to the block."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+
+
+class FastModel:
+    """Tagging over a model's arrays, a batch at a time (build it with :func:`from_export`).
+
+    Parameters
+    ----------
+    arrays : mapping of str to ndarray
+        ``coef``, ``intercept``, ``calibrators``, ``thresholds``, per TF-IDF block ``<name>.idf``
+        and, per character block, ``<name>.keys`` (packed n-grams), per term block
+        ``<name>.group_ptr`` / ``<name>.group_index`` (each term's distinct groups, CSR).
+    settings : dict
+        Topics, title repeats, the blocks (kind, offset, width, weights, vocabularies of words
+        and terms, flags): what :func:`from_export` makes of ``tagger.json``.
+    dictionary : callable or None
+        Returns jieba's dictionary arrays (:func:`classifier.model.lexicon.jieba_dictionary`),
+        checked against the version's manifest; called only when a small input is first cut
+        with :class:`JiebaLite`. ``None``: every input is cut with rjieba.
+    """
+
+    def __init__(
+        self,
+        arrays: Any,
+        settings: dict[str, Any],
+        dictionary: Callable[[], Mapping[str, np.ndarray]] | None = None,
+    ) -> None:
+        if int(settings.get("hash_multiplier", HASH_MULTIPLIER)) != HASH_MULTIPLIER:
+            raise ValueError("arrays hashed with another multiplier")
+        self.settings = settings
+        self.topics: list[str] = list(settings["topics"])
+        self.title_repeats = int(settings["title_repeats"])
+        self.coef = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
+        self._coef_by_topic = np.ascontiguousarray(self.coef.T)  # (T, F): small temporaries per topic
+        self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
+        self.calibrators = np.asarray(arrays["calibrators"], dtype=np.float64)
+        self.thresholds = np.asarray(arrays["thresholds"], dtype=np.float64)
+        self.n_features = int(settings["n_features"])
+        self.blocks: list[dict[str, Any]] = settings["blocks"]
+        self._arrays = arrays
+        self._idf = {b["name"]: np.asarray(arrays[f"{b['name']}.idf"]) for b in self.blocks if b.get("idf")}
+        self._word_block = next((b for b in self.blocks if b["kind"] == "words"), None)
+        self._vocabulary: dict[str, int] | None = None
+        self._vocabulary_set: frozenset[str] | None = None
+        self._char_index: dict[str, _CharIndex] = {}
+        self._terms: dict[str, Lexicon] = {}
+        self._lite: JiebaLite | None = None
+        self._rjieba: Any = None
+        self._dictionary = dictionary
+        self._lite_chars = 0  # cut with JiebaLite so far
+        self._long_word: np.ndarray | None = None
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def _words(self, block: dict[str, Any], texts: Sequence[str]) -> _Block:
+        if self._vocabulary is None:
+            self._vocabulary = {w: i for i, w in enumerate(block["vocabulary"])}
+            for w in block.get("stop_words", ()):
+                self._vocabulary.pop(w, None)
+        vocabulary = self._vocabulary
+        if self._vocabulary_set is None:
+            self._vocabulary_set = frozenset(vocabulary)
+        token_lists = self.cut(texts, block)
+        if block["binary"]:
+            # the distinct known words of each text: one C-level pass over its tokens
+            known = [self._vocabulary_set.intersection(tokens) for tokens in token_lists]
+        else:
+            known = [[w for w in tokens if w in vocabulary] for tokens in token_lists]
+        counts = np.fromiter(map(len, known), dtype=np.int64, count=len(known))
+        cols = np.fromiter(
+            map(vocabulary.__getitem__, chain.from_iterable(known)), dtype=np.int64, count=int(counts.sum())
+        )
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+        return self._tfidf(block, rows, cols, len(texts))
+
+    def _chars(self, block: dict[str, Any], texts: Sequence[str]) -> _Block:
+        name = block["name"]
+        if name not in self._char_index:
+            keys = np.asarray(self._arrays[f"{name}.keys"], dtype=np.int64)
+            self._char_index[name] = _CharIndex(keys)
+        index = self._char_index[name]
+        table = _char_table()
+        # char_view: "^" + digits folded to "0" + "$"; sklearn's analyzer then collapses white space
+        # runs, which normalised texts no longer have. Texts are joined with a separator code that
+        # no vocabulary key holds, so an n-gram across two texts simply misses.
+        marked = block.get("preprocessor", "char_view") == "char_view"
+        views = "\x00".join(["^" + t + "$" for t in texts] if marked else texts)
+        codes = _codes(views)
+        table.learn(codes)
+        if marked:
+            codes = np.where(table.digit[codes], np.uint32(0x30), codes)
+        codes = codes.astype(np.int64) + 1
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + (3 if marked else 1)
+        codes[np.cumsum(lengths[:-1]) - 1] = _SEPARATOR
+        doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(codes)]
+        low, high = block["ngram_range"]
+        rows, cols = [], []
+        for n, (positions, found) in enumerate(index.ngrams(codes, high), start=1):
+            if n >= low:
+                rows.append(doc[positions])
+                cols.append(found)
+        return self._tfidf(block, np.concatenate(rows), np.concatenate(cols), len(texts))
+
+    def _tfidf(self, block: dict[str, Any], rows: np.ndarray, cols: np.ndarray, n_rows: int) -> _Block:
+        """Binary or count TF-IDF rows with unit L2 norm, as ``TfidfVectorizer.transform``."""
+        width = block["width"]
+        codes = rows * width + cols
+        if n_rows * width < 2**31:
+            codes = codes.astype(np.int32)  # sorts twice as fast
+        codes = np.sort(codes)
+        first = np.ones(len(codes), dtype=bool)
+        first[1:] = codes[1:] != codes[:-1]
+        starts = np.flatnonzero(first)
+        codes = codes[starts].astype(np.int64)
+        rows, cols = codes // width, codes % width
+        if block["binary"]:
+            values = np.ones(len(codes))
+        else:
+            values = np.diff(np.append(starts, len(first))).astype(np.float64)
+        if block["sublinear_tf"]:
+            np.log(values, values)
+            values += 1.0
+        if block.get("idf"):
+            values *= self._idf[block["name"]][cols]
+        squares = np.bincount(rows, weights=values * values, minlength=n_rows)  # in order, like sklearn's loop
+        norms = np.sqrt(squares)
+        norms[squares == 0.0] = 1.0
+        values /= norms[rows]
+        if block.get("weight") is not None:
+            values = values * block["weight"]
+        return _Block(rows, cols, values)
+
+    def _term_priors(self, block: dict[str, Any], texts: Sequence[str], weights: np.ndarray, n_rows: int) -> _Block:
+        """Term-prior columns; ``texts`` are segments, ``len(texts) // n_rows`` consecutive ones per
+        row, a match in segment ``k`` counting ``weights[k]`` times."""
+        name = block["name"]
+        if name not in self._terms:
+            self._terms[name] = Lexicon.from_words(block["terms"])
+        lexicon = self._terms[name]
+        per_row = len(texts) // n_rows if n_rows else 1
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        codes = _codes("".join(texts))
+        segment = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        starts, sizes, words = lexicon.matches(codes, segment)
+        n_groups = block["width"]
+        counts = np.zeros((n_rows, n_groups))
+        if len(starts):
+            # leftmost-longest, non-overlapping: what the longest-first alternation regex finds
+            order = np.lexsort((-sizes, starts))
+            starts, sizes, words = starts[order], sizes[order], words[order]
+            first = np.ones(len(starts), dtype=bool)
+            first[1:] = starts[1:] != starts[:-1]
+            starts, sizes, words = starts[first], sizes[first], words[first]
+            ends = starts + sizes
+            if len(starts) > 1 and np.any(starts[1:] < np.maximum.accumulate(ends)[:-1]):
+                chosen = []
+                end = -1
+                for i, (s, e) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+                    if s >= end:
+                        chosen.append(i)
+                        end = e
+                pick = np.asarray(chosen, dtype=np.int64)
+                starts, words = starts[pick], words[pick]
+            term = lexicon.values[words]  # index into block["terms"]
+            ptr = self._arrays[f"{name}.group_ptr"]
+            index = self._arrays[f"{name}.group_index"]
+            per_term = ptr[term + 1] - ptr[term]
+            groups = index[np.repeat(ptr[term], per_term) + _ranges(per_term)]
+            segments = np.repeat(segment[starts], per_term)
+            rows = segments // per_row
+            counts = np.bincount(rows * n_groups + groups, weights=weights[segments], minlength=n_rows * n_groups)
+            counts = counts.reshape(n_rows, n_groups)
+        dense = np.log1p(counts) * block["prior_weight"]
+        if block.get("weight") is not None:
+            dense = dense * block["weight"]
+        rows, cols = np.nonzero(dense)
+        return _Block(rows.astype(np.int64), cols.astype(np.int64), dense[rows, cols])
+
+    # -- the word tokenizer ----------------------------------------------------------------
+
+    def cut(self, texts: Sequence[str], block: dict[str, Any] | None = None) -> list[list[str]]:
+        """jieba's tokens of each normalised text (unfiltered: the vocabulary lookup drops the rest).
+
+        rjieba's default instance when it is loaded or the batch is large; :class:`JiebaLite` for
+        small inputs when the model carries jieba's dictionary (the same tokens, no 0.1 s load).
+        With user words or the HMM, the model's own :class:`~classifier.model.text.JiebaTokenizer`.
+        """
+        block = block or self._word_block
+        assert block is not None
+        if block["user_words"] or block["hmm"]:
+            tokenizer = JiebaTokenizer(block["user_words"], hmm=block["hmm"])  # keeps jieba-rs' HMM fix-up
+            return [tokenizer(t) for t in texts]
+        size = sum(map(len, texts))
+        if (
+            self._rjieba is None
+            and self._dictionary is not None
+            and size <= LITE_MAX_CHARS
+            and self._lite_chars + size <= LITE_BUDGET_CHARS
+        ):
+            self._lite_chars += size
+            if self._lite is None:
+                self._lite = JiebaLite(self._dictionary())
+            return self._lite.cut_many(texts)
+        if self._rjieba is None:
+            import rjieba
+
+            # The module's default instance: one dictionary per process. Without the HMM, rjieba's
+            # tokens are jieba's own (JiebaTokenizer's fix-up only concerns HMM runs; checked on
+            # every XWLB pool and dev article).
+            self._rjieba = rjieba.cut
+        cut = self._rjieba
+        return [cut(t, False) for t in texts]
+
+    def prepare(self) -> None:
+        """Build every lookup structure and load rjieba now (before forking workers: they share them).
+
+        Nothing is read from the model's files afterwards (rjieba cuts every input, so jieba's
+        stored dictionary is not needed).
+        """
+        if self._rjieba is None and self._word_block is not None:
+            import rjieba
+
+            self._rjieba = rjieba.cut
+        self.records([_Text("", "prepare", "")])
+
+    # -- features and scores ---------------------------------------------------------------
+
+    def normalised(self, texts: Sequence[str]) -> list[str]:
+        """What the pipeline's ``normalise`` step gives: headline repeated, NFKC, spaces, lower case."""
+        return [p.full for p in self._pieces(texts)]
+
+    def _pieces(self, texts: Sequence[str]) -> list[_Pieces]:
+        """Each text's normalised headline and body, normalised once (not once per headline repeat).
+
+        ``normalise("T\\nT\\nT\\nT\\nB") == " ".join([normalise(T)] * 4 + [normalise(B)])``: a line
+        break is a stable character for NFKC and lower-casing, and every white-space run becomes
+        one space. A text without a headline (or models that do not repeat it) is all body.
+        """
+        repeats = self.title_repeats
+        heads, bodies = [], []
+        for text in texts:
+            title, newline, body = text.partition("\n")
+            if repeats > 1 and newline and title.strip():
+                heads.append(title)
+                bodies.append(body)
+            else:
+                heads.append("")
+                bodies.append(text)
+        norm, traditional = _normalise_batch(heads + bodies)
+        n = len(texts)
+        out = []
+        for i, text in enumerate(texts):
+            head, body = norm[i], norm[n + i]
+            if heads[i] and (not head or traditional[i] or traditional[n + i]):
+                # a headline NFKC turns into white space, or OpenCC's phrases: the plain way
+                head, body = "", normalise(weigh_title(text, repeats))
+            out.append(_Pieces(head, body, repeats))
+        return out
+
+    def _blocks(self, texts: Sequence[str]) -> list[_Block]:
+        pieces = self._pieces(texts)
+        out = []
+        for block in self.blocks:
+            kind = block["kind"]
+            if kind == "words":
+                # binary counts: the set of words of "t t t t b" is the set of "t b"'s (a space
+                # always ends a jieba block)
+                words = [p.once() for p in pieces] if block["binary"] else [p.full for p in pieces]
+                out.append(self._words(block, words))
+            elif kind == "chars":
+                view = [p.for_ngrams() for p in pieces] if block["binary"] else [p.full for p in pieces]
+                out.append(self._chars(block, view))
+            elif block.get("spaceless", False):
+                # no term holds white space, so no match crosses a space: count the headline's
+                # matches once, times the repeats
+                segments = [x for p in pieces for x in (p.head, p.body)]
+                weights = np.tile(np.array([float(self.title_repeats), 1.0]), len(pieces))
+                out.append(self._term_priors(block, segments, weights, len(pieces)))
+            else:
+                out.append(self._term_priors(block, [p.full for p in pieces], np.ones(len(pieces)), len(pieces)))
+        return out
+
+    def features(self, texts: Sequence[str]) -> Features:
+        """The feature matrix of a batch, equal to ``pipeline[:-1].transform(texts).tocsr()``.
+
+        Parameters
+        ----------
+        texts : sequence of ``n`` str
+            ``"title\\nbody"`` strings (:attr:`classifier.article.Article.full_text`).
+
+        Returns
+        -------
+        Features
+            CSR arrays of shape ``(n, F)``, columns sorted within each row.
+        """
+        return self._csr(self._blocks(texts), len(texts))
+
+    def _csr(self, parts: list[_Block], n: int) -> Features:
+        rows = np.concatenate([p.rows for p in parts])
+        cols = np.concatenate([p.cols + b["offset"] for p, b in zip(parts, self.blocks, strict=True)])
+        data = np.concatenate([p.values for p in parts])
+        order = np.argsort(rows, kind="stable")  # blocks in column order, each sorted within a row
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return Features(indptr, cols[order], data[order], (n, self.n_features))
+
+    def _decisions(self, parts: list[_Block], n: int) -> np.ndarray:
+        """Linear decisions ``(n, T)``, each row's products summed in column order (SciPy's order)."""
+        rows = np.concatenate([p.rows for p in parts])
+        cols = np.concatenate([p.cols + b["offset"] for p, b in zip(parts, self.blocks, strict=True)])
+        data = np.concatenate([p.values for p in parts])
+        decisions = np.empty((n, len(self.topics)))
+        for j, coef in enumerate(self._coef_by_topic):
+            # bincount adds each row's products in input order: the row's column order
+            decisions[:, j] = np.bincount(rows, weights=data * coef[cols], minlength=n)
+        return decisions + self.intercept
+
+    def _calibrate(self, decisions: np.ndarray) -> np.ndarray:
+        return calibrate(decisions, self.calibrators)
+
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated topic scores of a batch, equal to the pipeline's ``predict_proba(texts)`` bit for bit.
+
+        Parameters
+        ----------
+        texts : sequence of ``n`` str
+            ``"title\\nbody"`` strings.
+
+        Returns
+        -------
+        ndarray of float64, shape (n, T)
+            Column ``j`` is topic ``self.topics[j]``.
+        """
+        parts = self._blocks(texts)
+        return self._calibrate(self._decisions(parts, len(texts)))
+
+    # -- records (classifier.tagging.tagger.Tagger's output) ----------------------------------------
+
+    def records(
+        self,
+        articles: Sequence[Any],
+        top: int | None = None,
+        explain: bool = False,
+        n_keywords: int = 5,
+    ) -> list[dict[str, Any]]:
+        """The tagger's records of a batch of articles, in order: the dicts :class:`~classifier.tagging.tagger.Tagger` makes.
+
+        Parameters
+        ----------
+        articles : sequence of ``n`` Article
+            Anything with ``id``, ``title`` and ``full_text``.
+        top : int or None
+            Keep at most this many assigned topics (highest score first).
+        explain : bool
+            Add ``explain``: per assigned topic, the five features whose value times coefficient
+            is largest (positive only), rounded to 4 decimals.
+        n_keywords : int
+            How many words (two characters or more) of the word block to report, highest value first.
+
+        Returns
+        -------
+        list of ``n`` dict
+            ``id``, ``title``, ``topics``, ``scores`` (rounded to 4 decimals), ``keywords`` [, ``explain``].
+        """
+        n = len(articles)
+        if not n:
+            return []
+        parts = self._blocks([a.full_text for a in articles])
+        scores = self._calibrate(self._decisions(parts, n))
+        keywords = self._keywords(parts, n, n_keywords)
+        features = self._csr(parts, n) if explain else None
+        topics = self.topics
+        out = []
+        for i, (article, row, assigned) in enumerate(
+            zip(articles, scores.tolist(), assign_columns(scores, self.thresholds, top), strict=True)
+        ):
+            record: dict[str, Any] = {
+                "id": article.id,
+                "title": article.title,
+                "topics": [topics[j] for j in assigned],
+                "scores": {t: round(s, 4) for t, s in zip(topics, row, strict=True)},
+                "keywords": keywords[i],
+            }
+            if features is not None:
+                indices, data = features.row(i)
+                record["explain"] = {topics[j]: self._reasons(indices, data, j) for j in assigned}
+            out.append(record)
+        return out
+
+    def _keywords(self, parts: list[_Block], n: int, k: int) -> list[list[str]]:
+        """Each row's highest-valued words of two characters or more (ties: lower column first)."""
+        out: list[list[str]] = [[] for _ in range(n)]
+        if self.blocks[0]["kind"] != "words" or k <= 0:  # as the Tagger: the first block's words only
+            return out
+        block, part = self.blocks[0], parts[0]
+        vocabulary = block["vocabulary"]
+        if self._long_word is None:
+            self._long_word = np.fromiter((len(w) >= 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
+        keep = self._long_word[part.cols]
+        rows, cols, values = part.rows[keep], part.cols[keep], part.values[keep]
+        order = np.lexsort((cols, -values, rows))
+        rows, cols = rows[order], cols[order]
+        starts = np.searchsorted(rows, np.arange(n))
+        rank = np.arange(len(rows)) - starts[rows]
+        pick = rank < k
+        for r, c in zip(rows[pick].tolist(), cols[pick].tolist(), strict=True):
+            out[r].append(vocabulary[c])
+        return out
+
+    def reasons(self, text: str, topics: Sequence[str], n: int = 5) -> dict[str, list[list[Any]]]:
+        """Per named topic (of this model), the ``n`` terms that raised its score most, as ``explain`` lists them."""
+        indices, data = self.features([text]).row(0)
+        return {t: self._reasons(indices, data, self.topics.index(t), n) for t in topics if t in self.topics}
+
+    def _reasons(self, indices: np.ndarray, data: np.ndarray, topic: int, n: int = 5) -> list[list[Any]]:
+        contributions = data * self.coef[indices, topic]
+        order = np.argsort(-contributions)[:n]
+        return [
+            [self.feature_name(int(indices[k])).replace("__", ":", 1), round(float(contributions[k]), 4)]
+            for k in order
+            if contributions[k] > 0
+        ]
+
+    def feature_name(self, column: int) -> str:
+        """``<block>__<term>``, as ``FeatureUnion.get_feature_names_out`` names the column."""
+        for block in self.blocks:
+            local = column - block["offset"]
+            if 0 <= local < block["width"]:
+                if block["kind"] == "words":
+                    term = block["vocabulary"][local]
+                elif block["kind"] == "chars":
+                    term = _unpack_ngram(int(self._arrays[f"{block['name']}.keys"][local]))
+                else:
+                    term = block["groups"][local]
+                return f"{block['name']}__{term}"
+        raise IndexError(column)
+
+
+def _ranges(counts: np.ndarray) -> np.ndarray:
+    """``concatenate([arange(c) for c in counts])``, vectorised."""
+    total = int(counts.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total, dtype=np.int64) - starts
+
+
+def _pack_unicode(terms: np.ndarray) -> np.ndarray:
+    """:func:`_pack_ngrams` of a NumPy unicode array of 1-3-character strings, vectorised, shape ``(n,)``."""
+    terms = np.asarray(terms)
+    lengths = np.char.str_len(terms) if len(terms) else np.zeros(0, dtype=np.int64)
+    if len(terms) and (lengths.min() < 1 or lengths.max() > 3):
+        raise ValueError("character n-grams must be 1-3 characters")
+    width = terms.dtype.itemsize // 4
+    codes = np.zeros((len(terms), 3), dtype=np.int64)
+    codes[:, : min(width, 3)] = terms.view(np.uint32).reshape(len(terms), width)[:, :3]
+    keys = np.zeros(len(terms), dtype=np.int64)
+    for j in range(3):
+        inside = lengths > j
+        keys = np.where(inside, (keys << _BITS) | (codes[:, j] + 1), keys)
+    return keys
+
+
+def from_export(
+    arrays: Mapping[str, np.ndarray],
+    settings: dict[str, Any],
+    dictionary: Callable[[], Mapping[str, np.ndarray]] | None = None,
+) -> FastModel:
+    """A :class:`FastModel` from ``tagger.npz`` / ``tagger.json`` (:func:`classifier.model.export.export_tagger`).
+
+    That layout stores each TF-IDF vocabulary as a unicode array ``<block>.terms`` and the term
+    priors as ``term_groups`` (term -> groups) in the settings; both are mapped here to this
+    module's form (packed n-gram keys, a term list with distinct groups), in a few milliseconds.
+
+    Parameters
+    ----------
+    arrays, settings
+        What :func:`classifier.model.store.read_tagger` returns (its first two items).
+    dictionary
+        Returns jieba's dictionary arrays for :class:`JiebaLite` (read lazily); ``None``: small
+        inputs are cut with rjieba too.
+
+    Raises
+    ------
+    KeyError, ValueError, TypeError
+        When an array or setting is missing or malformed (the caller refuses the model in one line).
+    """
+    out: dict[str, np.ndarray] = {k: np.asarray(arrays[k]) for k in ("coef", "intercept", "calibrators", "thresholds")}
+    blocks = []
+    for spec in settings["blocks"]:
+        name, kind = spec["name"], spec["kind"]
+        block: dict[str, Any] = {
+            "name": name,
+            "offset": int(spec["offset"]),
+            "width": int(spec["width"]),
+            "weight": spec.get("union_weight"),
+        }
+        if kind in ("words", "chars"):
+            block.update(binary=bool(spec["binary"]), sublinear_tf=bool(spec["sublinear_tf"]), idf=bool(spec["idf"]))
+            if spec["idf"]:
+                out[f"{name}.idf"] = np.asarray(arrays[f"{name}.idf"], dtype=np.float64)
+            terms = np.asarray(arrays[f"{name}.terms"])
+            if kind == "chars":
+                preprocessor = spec.get("preprocessor")
+                if preprocessor is not None and not str(preprocessor).endswith(".char_view"):
+                    raise ValueError(f"block {name!r}: unknown preprocessor {preprocessor!r}")
+                if int(spec["ngram_range"][1]) > 3:
+                    raise ValueError("character n-grams longer than 3 are not supported")
+                block.update(
+                    kind="chars",
+                    ngram_range=list(spec["ngram_range"]),
+                    preprocessor="char_view" if preprocessor else None,
+                )
+                out[f"{name}.keys"] = _pack_unicode(terms)
+            else:
+                block.update(
+                    kind="words",
+                    vocabulary=terms.tolist(),
+                    stop_words=list(spec.get("stop_words", [])),
+                    user_words=list(spec.get("user_words", [])),
+                    hmm=bool(spec.get("hmm", False)),
+                )
+        elif kind == "terms":
+            term_groups: dict[str, list[int]] = spec["term_groups"]
+            terms_list = list(term_groups)
+            ptr, groups = [0], []
+            for term in terms_list:
+                groups.extend(sorted(set(term_groups[term])))
+                ptr.append(len(groups))
+            out[f"{name}.group_ptr"] = np.asarray(ptr, dtype=np.int32)
+            out[f"{name}.group_index"] = np.asarray(groups, dtype=np.int32)
+            block.update(
+                kind="terms",
+                terms=terms_list,
+                groups=list(spec["groups"]),
+                prior_weight=float(spec["prior_weight"]),
+                spaceless=not any(ch.isspace() for term in terms_list for ch in term),
+            )
+        else:
+            raise ValueError(f"block {name!r}: unknown kind {kind!r}")
+        blocks.append(block)
+        width = len(block["groups"]) if kind == "terms" else len(terms)
+        if width != block["width"]:
+            raise ValueError(f"block {name!r}: {width} columns, the settings say {block['width']}")
+    mine: dict[str, Any] = {
+        "topics": [str(t) for t in settings["topics"]],
+        "title_repeats": int(settings["title_repeats"]),
+        "hash_multiplier": HASH_MULTIPLIER,
+        "n_features": sum(b["width"] for b in blocks),
+        "blocks": blocks,
+    }
+    if not any(b["kind"] == "words" for b in blocks):
+        dictionary = None
+    model = FastModel(out, mine, dictionary=dictionary)
+    if model.coef.shape != (model.n_features, len(model.topics)):
+        raise ValueError(f"coef has shape {model.coef.shape}, expected {(model.n_features, len(model.topics))}")
+    return model
+
+
+def from_pipeline(pipeline: Any) -> FastModel | None:
+    """The array tagger of a fitted pipeline in memory, or ``None`` when the exporter does not know the pipeline."""
+    from classifier.model.export import export_tagger
+
+    exported = export_tagger(pipeline)
+    return from_export(*exported) if exported is not None else None
