@@ -97,7 +97,11 @@ class Tagger:
 
     def _record(self, article: Article, indices: np.ndarray, data: np.ndarray) -> dict[str, Any]:
         row = self.model.scores(indices, data)
-        (assigned,) = assign_columns(row, self.model.thresholds, self.top)
+        # A pipeline with an abstention model decides with it; thresholds alone decide otherwise.
+        decide = getattr(self.model, "assign_columns", None)
+        (assigned,) = (
+            decide(indices, data, row, self.top) if decide else assign_columns(row, self.model.thresholds, self.top)
+        )
         record: dict[str, Any] = {
             "id": article.id,
             "title": article.title,
@@ -165,10 +169,23 @@ class _PipelineModel:
         return features.indices.astype(np.int64), features.data.astype(np.float64)
 
     def scores(self, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
+        return self.pipeline[-1].predict_proba(self._features(indices, data))[0]
+
+    def _features(self, indices: np.ndarray, data: np.ndarray) -> Any:
         from scipy import sparse
 
-        row = sparse.csr_matrix((data, indices, [0, len(indices)]), shape=(1, self.coef.shape[0]))
-        return self.pipeline[-1].predict_proba(row)[0]
+        return sparse.csr_matrix((data, indices, [0, len(indices)]), shape=(1, self.coef.shape[0]))
+
+    def assign_columns(
+        self, indices: np.ndarray, data: np.ndarray, row: np.ndarray, top: int | None
+    ) -> list[list[int]]:
+        """The topic columns of one article, the classifier's abstention model applied when it has one."""
+        classifier = self.pipeline[-1]
+        if not getattr(classifier, "abstains", False):
+            return assign_columns(row, self.thresholds, top)
+        p_empty = classifier.empty_proba(self._features(indices, data))
+        index = {t: j for j, t in enumerate(self.topics)}
+        return [[index[t] for t in topics] for topics in classifier.assign(np.atleast_2d(row), top, p_empty)]
 
     def feature_name(self, column: int) -> str:
         return str(self._names[column])
