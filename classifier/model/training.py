@@ -116,15 +116,37 @@ class Recipe:
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any], taxonomy: Taxonomy | None) -> Recipe:
-        """The recipe a model was trained with, as its ``meta.json`` records it (topics, priors, a fixed weight)."""
+        """The recipe a model was trained with, as its ``meta.json`` records it.
+
+        Topics, priors, a fixed weight, the abstention rule, and the unlabelled news it
+        self-trained on (read again from ``unlabelled_sources``).
+
+        Raises
+        ------
+        ClassifierError
+            When an unlabelled file the model self-trained on is gone or has changed.
+        """
         recorded = meta.get("recipe", {})
         fixed = recorded.get("prior_weight") if not recorded.get("prior_weight_choice") else None
         params = {"classify__abstain": recorded["abstain"]} if recorded.get("abstain") else {}
+        unlabelled: list[Article] = []
+        if meta.get("unlabelled_sources"):
+            from classifier.locations import from_project
+
+            files = [from_project(source["path"]) for source in meta["unlabelled_sources"]]
+            for source, path in zip(meta["unlabelled_sources"], files, strict=True):
+                if not path.is_file() or sha256_file(path) != source["sha256"]:
+                    raise ClassifierError(
+                        f"the model self-trained on {source['path']}, which is gone or has changed since; "
+                        "its recipe cannot be refitted as it was"
+                    )
+            unlabelled, _ = load_unlabelled(files)
         return cls(
             list(meta["topics"]),
             taxonomy if recorded.get("priors", True) else None,
             prior_weight=fixed,
             pipeline_params=params,
+            unlabelled=unlabelled,
         )
 
     @property

@@ -95,3 +95,22 @@ def test_a_model_with_an_abstention_model_is_tagged_through_its_pipeline(invoke,
     result = invoke("tag", "-", "--model", out, "--format", "jsonl", input='{"text": "足球比赛今晚开赛"}\n')
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["topics"] == expected[1]
+
+
+def test_the_recipe_of_a_self_trained_model_reads_its_unlabelled_news_again(invoke, tmp_path: Path) -> None:
+    import pytest
+
+    from classifier.errors import ClassifierError
+    from classifier.model.training import Recipe
+
+    labels = own_corpus(tmp_path / "own.jsonl")
+    pool = write_jsonl(tmp_path / "u.jsonl", UNLABELLED)
+    out = tmp_path / "m"
+    assert invoke("train", "--labels", labels, "--own-topics", "--unlabelled", pool, "-o", out).exit_code == 0
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    recipe = Recipe.from_meta(meta, None)
+    assert [a.id for a in recipe.unlabelled] == ["u2", "u1", "u3"], "oldest first, by date"
+    assert all(a.topics is None for a in recipe.unlabelled), "topics in unlabelled files are ignored"
+    pool.write_text(pool.read_text(encoding="utf-8") + '{"id": "u4", "text": "新闻"}\n', encoding="utf-8")
+    with pytest.raises(ClassifierError, match="gone or has changed"):
+        Recipe.from_meta(meta, None)
