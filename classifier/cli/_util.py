@@ -58,6 +58,15 @@ LabelStoreOpt = Annotated[
         help="The label file new decisions go to (its journal in journal/ beside it); default: labels/new_labels.jsonl.",
     ),
 ]
+UnlabelledOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--unlabelled",
+        "-u",
+        help="Unlabelled news to self-train on (JSONL/JSON/text file or directory, repeatable; the newest 2000 "
+        "are used; any topics in them are ignored).",
+    ),
+]
 TaxonomyOpt = Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy TOML; default: labels/taxonomy.toml.")]
 OwnTopicsOpt = Annotated[
     bool,

@@ -18,6 +18,7 @@ from classifier.cli._util import (
     TaxonomyOpt,
     TestOpt,
     TrustPickleOpt,
+    UnlabelledOpt,
     choose_format,
     json_document,
     write_lines,
@@ -53,13 +54,15 @@ def evaluate(
     train_undated: Annotated[
         bool, typer.Option("--train-undated", help="With --time-split: train on articles without a date (the seeds).")
     ] = False,
+    unlabelled: UnlabelledOpt = None,
     format: FormatOpt = None,
     output: OutputOpt = None,
     report: ReportOpt = None,
     compare: CompareOpt = None,
 ) -> None:
     """Measure accuracy: of a model on a labelled test file (--test), of the recipe forward in time
-    (--time-split), or of the recipe by K-fold cross-validation on the labels.
+    (--time-split), or of the recipe by K-fold cross-validation on the labels. --unlabelled
+    self-trains the recipe in every fit, as `train --unlabelled` does.
 
     Formats: table (default), json (every number of --report), markdown.
     """
@@ -69,12 +72,14 @@ def evaluate(
     style = format or Format.table
     choose_format(style, [Format.table, Format.json, Format.markdown], output)
     if test is not None:
+        if unlabelled:
+            raise ClassifierError("--unlabelled trains the recipe; with --test the model is scored as it is")
         result = evaluate_model(model, test, compare=compare, trust_pickle=trust_pickle)
     elif time_split is not None:
         from classifier.article import parse_date
         from classifier.evaluation.evaluate import split_by_date
         from classifier.evaluation.report import forward_report
-        from classifier.model.training import load_training
+        from classifier.model.training import extend_recipe, load_training
         from classifier.reading.labels import load_labelled_by_file
 
         if compare is not None:
@@ -84,14 +89,16 @@ def evaluate(
             raise ClassifierError(f"--time-split {time_split}: not a date (write 2025-01-01)")
         _, recipe, files = load_training(labels, taxonomy, own_topics)
         before, after = split_by_date(load_labelled_by_file(files, recipe.topics), cut, train_undated)
+        recipe, _ = extend_recipe(recipe, before + after, unlabelled or ())
         result = forward_report(before, after, recipe, cut, ", ".join(str(f) for f in files))
     else:
         if compare is not None:
             raise ClassifierError("--compare needs a labelled test file (--test) to score both models on")
-        from classifier.model.training import check_trainable, load_training
+        from classifier.model.training import check_trainable, extend_recipe, load_training
         from classifier.progress import Progress
 
         articles, recipe, files = load_training(labels, taxonomy, own_topics)
+        recipe, _ = extend_recipe(recipe, articles, unlabelled or ())
         check_trainable(articles, recipe.topics)
         source = ", ".join(str(f) for f in files)
         with Progress(total=folds, label="folds") as progress:

@@ -170,8 +170,9 @@ class Guesser:
         if self.loaded is None:
             return None, None
         pipeline = self.loaded.pipeline
-        row = pipeline.predict_proba([article.full_text])
-        (guess,) = pipeline[-1].assign(row)
+        from classifier.model.estimator import scores_and_topics
+
+        row, (guess,) = scores_and_topics(pipeline, [article.full_text])
         return guess, {str(t): float(s) for t, s in zip(pipeline[-1].classes_, row[0], strict=True)}
 
 

@@ -145,7 +145,13 @@ def suggest(
     topics = [str(t) for t in classifier.classes_]
     thresholds = np.asarray(classifier.thresholds_)
     scores, features = score_articles(pipeline, pool)
-    guesses = classifier.assign(scores)
+    if getattr(classifier, "abstains", False):
+        # The guess shown is the model's decision, its abstention model included (one more feature pass).
+        guesses = classifier.assign(
+            scores, p_empty=classifier.empty_proba(pipeline[:-1].transform([a.full_text for a in pool]))
+        )
+    else:
+        guesses = classifier.assign(scores)
     value = article_uncertainty(topic_uncertainty(scores, thresholds))
     out = []
     for position, i in enumerate(rank(scores, thresholds, features, n, strategy, seed=seed), start=1):

@@ -100,3 +100,82 @@ def assign(
     """Per article, the topic ids assigned by :func:`assign_columns`, highest score first."""
     names = [str(t) for t in topics]
     return [[names[j] for j in row] for row in assign_columns(scores, thresholds, top)]
+
+
+#: How a learned "has no topic" model may take part in the decision (see ``TopicClassifier.abstain``).
+ABSTAIN_RULES = (None, "veto", "fill", "scale")
+
+
+def abstention_decisions(
+    scores: np.ndarray, p_empty: np.ndarray, thresholds: np.ndarray, cut: float, fill: bool
+) -> np.ndarray:
+    """Topics at or above their thresholds, none where ``p_empty >= cut``; ``fill``: else at least the best.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_samples, n_topics)
+    p_empty : ndarray of shape (n_samples,)
+        P(the article has no topic).
+    thresholds : ndarray of shape (n_topics,)
+    cut : float
+        Abstain (the empty set) when ``p_empty`` is at least this.
+    fill : bool
+        An article not abstained on gets at least its best topic.
+
+    Returns
+    -------
+    boolean ndarray of shape (n_samples, n_topics)
+    """
+    scores = np.atleast_2d(scores)
+    keep = (np.asarray(p_empty) < cut)[:, None]
+    decided = (scores >= thresholds) & keep
+    if fill:
+        lonely = keep[:, 0] & ~decided.any(1)
+        decided[lonely, scores[lonely].argmax(1)] = True
+    return decided
+
+
+def best_abstention_cut(
+    scores: np.ndarray, p_empty: np.ndarray, Y: np.ndarray, thresholds: np.ndarray, fill: bool
+) -> float:
+    """The ``P(empty)`` cut that maximises micro-F1 of :func:`abstention_decisions` against ``Y``.
+
+    Candidates are half-way between distinct values of ``p_empty`` (and ``inf``, "never
+    abstain"); ties go to the higher cut (abstain less).
+    """
+    values = np.unique(p_empty)
+    candidates = np.append((values[:-1] + values[1:]) / 2, [values[0] / 2, np.inf]) if len(values) else [np.inf]
+    gold = Y.astype(bool)
+    best = (-1.0, np.inf)
+    for cut in sorted(candidates, reverse=True):
+        decided = abstention_decisions(scores, p_empty, thresholds, cut, fill)
+        tp = (decided & gold).sum()
+        denominator = decided.sum() + gold.sum()
+        f1 = 2 * tp / denominator if denominator else 0.0
+        if f1 > best[0] + 1e-12:
+            best = (f1, cut)
+    return float(best[1])
+
+
+def decide_columns(
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    top: int | None = None,
+    p_empty: np.ndarray | None = None,
+    abstain: str | None = None,
+    empty_threshold: float = float("inf"),
+) -> list[list[int]]:
+    """:func:`assign_columns`, with a learned P(empty) applied by the ``abstain`` rule when there is one.
+
+    Without ``p_empty`` (or ``abstain``) this is exactly :func:`assign_columns`.
+    """
+    if p_empty is None or abstain is None:
+        return assign_columns(scores, thresholds, top)
+    scores = np.atleast_2d(scores)
+    if abstain == "scale":
+        return assign_columns(scores * (1 - np.asarray(p_empty))[:, None], thresholds, top)
+    decided = abstention_decisions(scores, p_empty, thresholds, empty_threshold, abstain == "fill")
+    order = np.argsort(-scores, axis=1, kind="stable")
+    kept = np.take_along_axis(decided, order, axis=1)
+    out = [row[keep].tolist() for row, keep in zip(order, kept, strict=True)]
+    return out if top is None else [row[:top] for row in out]

@@ -11,6 +11,8 @@
 fitted on ``Article.full_text`` strings and lists of topic ids. ``predict_proba`` gives a
 calibrated score in [0, 1] per topic; ``assign`` (and ``predict``) apply per-topic thresholds
 that were chosen by cross-validation on the training data, so the empty set is a legal answer.
+An optional abstention model (``abstain``, off by default) learns "has no topic" as a decision
+of its own; :func:`scores_and_topics` applies it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sklearn.model_selection import KFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from classifier.model.decision import assign, calibrate
+from classifier.model.decision import ABSTAIN_RULES, best_abstention_cut, calibrate, decide_columns
 from classifier.model.features import TextNormaliser, make_features
 
 
@@ -87,6 +89,31 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         shared, not copied); ``None``: one per core. Not threads: liblinear draws from the C
         library's one random generator, so fits in threads would disturb each other's shuffles.
         Each fit is seeded on its own, so the fitted model is the same whatever the number.
+    abstain : {None, "veto", "fill", "scale"}
+        How a learned "has no topic" model takes part in the decision. ``None`` (the default):
+        no such model; the empty set is what is left when no topic clears its threshold.
+        Otherwise one more logistic regression over the same features learns "the article has
+        no topic" (target: the empty gold set), Platt-calibrated out of fold like the topics, and
+
+        - ``"veto"``: an article with ``P(empty) >= empty_threshold_`` gets the empty set;
+          the others get the topics that clear their thresholds (maybe none);
+        - ``"fill"``: as ``"veto"``, and an article not abstained on gets at least its best topic;
+        - ``"scale"``: topic scores are multiplied by ``1 - P(empty)`` before the per-topic
+          thresholds (chosen on the scaled out-of-fold scores).
+
+        ``empty_threshold_`` is chosen on the out-of-fold scores to maximise micro-F1 of the
+        whole decision. Measured on dev it did not improve the decisions
+        (benchmarks/results/accuracy_research.md), hence off by default.
+    joint_thresholds : bool
+        With ``"veto"`` / ``"fill"``: after choosing the abstention cut, choose each topic's
+        threshold again on the articles not abstained on (two rounds).
+    abstain_model : {"linear", "stack"}
+        ``"linear"``: P(empty) is the calibrated "has no topic" regression itself. ``"stack"``:
+        a small logistic regression over meta-features of each article (log-odds of its best
+        and second-best topic score, of the linear P(empty), and the raw feature columns
+        ``abstain_columns``, e.g. the no-topic term count), fitted on out-of-fold values.
+    abstain_columns : tuple of int
+        Feature columns given to the stacked abstention model as they are.
 
     Attributes
     ----------
@@ -100,6 +127,17 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         A topic is assigned when its score is at least its threshold.
     oof_scores_ : ndarray of shape (n_samples, n_topics)
         Calibrated out-of-fold scores of the training articles (for reporting).
+    abstainer_ : LogisticRegression or None
+        The "has no topic" model (``None`` without ``abstain``, or when the training data has
+        fewer than two articles with, or without, a topic).
+    empty_calibrator_ : ndarray of shape (2,)
+        Its Platt scaling (with an abstainer).
+    stacker_ : tuple (mean, scale, LogisticRegression) or None
+        The stacked abstention model and the standardisation of its meta-features.
+    empty_threshold_ : float
+        Abstain when ``P(empty)`` is at least this (``inf``: never; always so with ``"scale"``).
+    oof_empty_ : ndarray of shape (n_samples,)
+        Calibrated out-of-fold ``P(empty)`` of the training articles (with an abstainer).
     """
 
     def __init__(
@@ -110,6 +148,10 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         cv_folds: int = 5,
         random_state: int = 0,
         n_jobs: int | None = None,
+        abstain: str | None = None,
+        joint_thresholds: bool = False,
+        abstain_model: str = "linear",
+        abstain_columns: tuple[int, ...] = (),
     ) -> None:
         self.topics = topics
         self.C = C
@@ -117,6 +159,22 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.cv_folds = cv_folds
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.abstain = abstain
+        self.joint_thresholds = joint_thresholds
+        self.abstain_model = abstain_model
+        self.abstain_columns = abstain_columns
+
+    def __setstate__(self, state: dict) -> None:
+        # Models saved before the abstention model existed decide by thresholds alone.
+        state.setdefault("abstain", None)
+        state.setdefault("joint_thresholds", False)
+        state.setdefault("abstain_model", "linear")
+        state.setdefault("abstain_columns", ())
+        state.setdefault("abstainer_", None)
+        state.setdefault("empty_calibrator_", None)
+        state.setdefault("stacker_", None)
+        state.setdefault("empty_threshold_", float("inf"))
+        super().__setstate__(state)
 
     def _new_estimator(self) -> LogisticRegression:
         # The dual solver: with far more features than articles it is hundreds of times faster.
@@ -162,16 +220,54 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(f"topic {topic!r} has {positives} positive examples of {len(Y)}; need 2 each way")
         weights = np.ones(len(Y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         mask = np.ones(len(Y), dtype=bool) if calibrate_on is None else np.asarray(calibrate_on, dtype=bool)
+        if self.abstain not in ABSTAIN_RULES:
+            raise ValueError(f"abstain must be one of {ABSTAIN_RULES}, got {self.abstain!r}")
+        if self.abstain_model not in ("linear", "stack"):
+            raise ValueError(f"abstain_model must be 'linear' or 'stack', got {self.abstain_model!r}")
         self.classes_ = np.array(topics)
-        decisions = self._out_of_fold_decisions(X, Y, weights)
-        self.calibrators_ = np.array([_fit_platt(decisions[mask, j], Y[mask, j]) for j in range(len(topics))])
-        self.oof_scores_ = calibrate(decisions, self.calibrators_)
-        self.thresholds_ = np.array(
-            [best_f1_threshold(self.oof_scores_[mask, j], Y[mask, j]) for j in range(len(topics))]
-        )
+        n = len(topics)
+        empty = (Y.sum(1) == 0).astype(int)
+        abstaining = self.abstain is not None and min(empty[mask].sum(), (1 - empty[mask]).sum()) >= 2
+        # The "has no topic" target rides along as one more column: same folds, same calibration.
+        targets = np.column_stack([Y, empty]) if abstaining else Y
+        decisions = self._out_of_fold_decisions(X, targets, weights)
+        calibrators = np.array([_fit_platt(decisions[mask, j], targets[mask, j]) for j in range(targets.shape[1])])
+        oof = calibrate(decisions, calibrators)
+        self.calibrators_ = calibrators[:n]
+        self.oof_scores_ = oof[:, :n]
+        self.abstainer_ = None
+        self.stacker_ = None
+        self.empty_threshold_ = float("inf")
+        self.empty_calibrator_ = None
+        if abstaining:
+            self.empty_calibrator_ = calibrators[n]
+            self.oof_empty_ = oof[:, n]
+            if self.abstain_model == "stack":
+                meta = self._meta(self.oof_scores_, self.oof_empty_, X)
+                self.stacker_, self.oof_empty_ = _fit_stacker(meta, empty, mask, self.random_state)
+            self._choose_thresholds(self.oof_scores_[mask], self.oof_empty_[mask], Y[mask])
+        else:
+            self.thresholds_ = np.array([best_f1_threshold(self.oof_scores_[mask, j], Y[mask, j]) for j in range(n)])
         if refit:
             self.refit(X, y, sample_weight)
         return self
+
+    def _choose_thresholds(self, scores: np.ndarray, p_empty: np.ndarray, Y: np.ndarray) -> None:
+        """Per-topic thresholds and the abstention cut, on out-of-fold scores of real articles."""
+        n = Y.shape[1]
+        if self.abstain == "scale":
+            scaled = scores * (1 - p_empty)[:, None]
+            self.thresholds_ = np.array([best_f1_threshold(scaled[:, j], Y[:, j]) for j in range(n)])
+            return
+        fill = self.abstain == "fill"
+        self.thresholds_ = np.array([best_f1_threshold(scores[:, j], Y[:, j]) for j in range(n)])
+        self.empty_threshold_ = best_abstention_cut(scores, p_empty, Y, self.thresholds_, fill)
+        for _ in range(2 if self.joint_thresholds else 0):
+            kept = p_empty < self.empty_threshold_
+            if kept.sum() < 2:
+                break
+            self.thresholds_ = np.array([best_f1_threshold(scores[kept, j], Y[kept, j]) for j in range(n)])
+            self.empty_threshold_ = best_abstention_cut(scores, p_empty, Y, self.thresholds_, fill)
 
     def refit(
         self, X: sparse.spmatrix, y: Sequence[Sequence[str]], sample_weight: np.ndarray | None = None
@@ -179,7 +275,12 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """Fit the final per-topic models on all of ``X`` (after ``fit(..., refit=False)`` on the same data)."""
         Y = MultiLabelBinarizer(classes=list(self.classes_)).fit_transform(y)
         weights = np.ones(len(Y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        self.estimators_ = self._map(_fit_final, (self, X, Y, weights), range(Y.shape[1]))
+        n = Y.shape[1]
+        if self.empty_calibrator_ is not None:  # the "has no topic" model is one more column
+            Y = np.column_stack([Y, (Y.sum(1) == 0).astype(int)])
+        fitted = self._map(_fit_final, (self, X, Y, weights), range(Y.shape[1]))
+        self.estimators_ = fitted[:n]
+        self.abstainer_ = fitted[n] if len(fitted) > n else None
         return self
 
     def _map(self, function: Callable[[Any], Any], shared: tuple[Any, ...], items: Iterable[Any]) -> list[Any]:
@@ -214,16 +315,61 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """Calibrated scores in [0, 1], shape ``(n_samples, n_topics)``; rows need not sum to 1."""
         return calibrate(self.decision_function(X), self.calibrators_)
 
-    def assign(self, scores: np.ndarray, top: int | None = None) -> list[list[str]]:
-        """The topics of each row of ``predict_proba`` scores: at or above their thresholds, highest first."""
-        return assign(scores, self.thresholds_, self.classes_, top)
+    @property
+    def abstains(self) -> bool:
+        """Whether a learned "has no topic" model takes part in the decision."""
+        return getattr(self, "abstainer_", None) is not None
+
+    def empty_proba(self, X: sparse.spmatrix) -> np.ndarray:
+        """Calibrated P(the article has no topic), shape ``(n_samples,)``.
+
+        From the abstention model when there is one, else ``1 -`` the highest topic score.
+        """
+        if not self.abstains:
+            return 1.0 - self.predict_proba(X).max(1)
+        linear = calibrate(self.abstainer_.decision_function(X)[:, None], self.empty_calibrator_[None, :])[:, 0]
+        if getattr(self, "stacker_", None) is None:
+            return linear
+        mean, scale, model = self.stacker_
+        return model.predict_proba((self._meta(self.predict_proba(X), linear, X) - mean) / scale)[:, 1]
+
+    def _meta(self, scores: np.ndarray, p_empty: np.ndarray, X: sparse.spmatrix) -> np.ndarray:
+        """Meta-features of the stacked abstention model."""
+        top = np.sort(scores, axis=1)[:, ::-1]
+        second = top[:, 1] if top.shape[1] > 1 else top[:, 0]
+        columns = [_logit(top[:, 0]), _logit(second), _logit(p_empty)]
+        for c in self.abstain_columns:
+            columns.append(np.asarray(X[:, c].todense()).ravel() if sparse.issparse(X) else np.asarray(X[:, c]))
+        return np.column_stack(columns)
+
+    def assign(self, scores: np.ndarray, top: int | None = None, p_empty: np.ndarray | None = None) -> list[list[str]]:
+        """The topics of each row of ``predict_proba`` scores: at or above their thresholds, highest first.
+
+        ``p_empty`` (:meth:`empty_proba` of the same rows) applies the abstention model, when the
+        classifier has one; without it the thresholds alone decide.
+        """
+        names = [str(t) for t in self.classes_]
+        columns = decide_columns(
+            scores,
+            self.thresholds_,
+            top,
+            p_empty if self.abstains else None,
+            getattr(self, "abstain", None),
+            getattr(self, "empty_threshold_", float("inf")),
+        )
+        return [[names[j] for j in row] for row in columns]
+
+    def topics_of(self, X: sparse.spmatrix, top: int | None = None) -> tuple[np.ndarray, list[list[str]]]:
+        """Scores and assigned topics of a feature matrix, the abstention model applied when there is one."""
+        scores = self.predict_proba(X)
+        return scores, self.assign(scores, top, self.empty_proba(X) if self.abstains else None)
 
     def predict(self, X: sparse.spmatrix) -> np.ndarray:
-        """0/1 indicator matrix ``(n_samples, n_topics)`` of the topics :meth:`assign` gives."""
-        scores = self.predict_proba(X)
+        """0/1 indicator matrix ``(n_samples, n_topics)`` of the topics assigned (see ``abstain``)."""
+        scores, assigned = self.topics_of(X)
         index = {t: j for j, t in enumerate(self.classes_)}
         out = np.zeros(scores.shape, dtype=int)
-        for i, topics in enumerate(self.assign(scores)):
+        for i, topics in enumerate(assigned):
             out[i, [index[t] for t in topics]] = 1
         return out
 
@@ -249,6 +395,34 @@ def _fit_fold(task: tuple[int, int]) -> np.ndarray:
 def _fit_final(j: int) -> LogisticRegression:
     classifier, X, Y, weights = _SHARED
     return classifier._new_estimator().fit(X, Y[:, j], sample_weight=weights)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _fit_stacker(
+    meta: np.ndarray, empty: np.ndarray, mask: np.ndarray, random_state: int
+) -> tuple[tuple[np.ndarray, np.ndarray, LogisticRegression], np.ndarray]:
+    """The stacked abstention model on the real rows, and its out-of-fold P(empty) of every row."""
+    rows = meta[mask]
+    mean, scale = rows.mean(0), rows.std(0) + 1e-9
+    z = (meta - mean) / scale
+    oof = np.zeros(len(meta))
+    folds = KFold(n_splits=min(5, int(mask.sum())), shuffle=True, random_state=random_state)
+    real = np.flatnonzero(mask)
+    for train, held in folds.split(real):
+        y = empty[real[train]]
+        if y.min() == y.max():
+            oof[real[held]] = y[0]
+            continue
+        part = LogisticRegression(C=1.0).fit(z[real[train]], y)
+        oof[real[held]] = part.predict_proba(z[real[held]])[:, 1]
+    model = LogisticRegression(C=1.0).fit(z[mask], empty[mask])
+    if not mask.all():
+        oof[~mask] = model.predict_proba(z[~mask])[:, 1]
+    return (mean, scale, model), oof
 
 
 MIN_PLATT_SLOPE = 0.05
@@ -291,6 +465,12 @@ def build_pipeline(
 
 
 def scores_and_topics(pipeline: Pipeline, texts: Sequence[str]) -> tuple[np.ndarray, list[list[str]]]:
-    """Scores ``(n_samples, n_topics)`` and the assigned topic lists, from one feature pass."""
-    scores = pipeline.predict_proba(texts)
-    return scores, pipeline[-1].assign(scores)
+    """Scores ``(n_samples, n_topics)`` and the assigned topic lists, from one feature pass.
+
+    The abstention model, when the classifier has one, takes part in the decision.
+    """
+    classifier = pipeline[-1]
+    if not getattr(classifier, "abstains", False):
+        scores = pipeline.predict_proba(texts)
+        return scores, classifier.assign(scores)
+    return classifier.topics_of(pipeline[:-1].transform(texts))

@@ -40,8 +40,8 @@ def export_tagger(pipeline: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]
     """The arrays and settings of a fitted pipeline, or ``None`` when it is not one tagging knows.
 
     Known: ``TextNormaliser`` -> ``FeatureUnion`` of TF-IDF blocks (jieba words, character
-    n-grams) and ``TermPriors`` -> ``TopicClassifier``. Anything else is tagged through the
-    pipeline itself.
+    n-grams) and ``TermPriors`` -> ``TopicClassifier`` without an abstention model. Anything else
+    is tagged through the pipeline itself.
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -52,6 +52,9 @@ def export_tagger(pipeline: Any) -> tuple[dict[str, np.ndarray], dict[str, Any]]
     if not (isinstance(normaliser, TextNormaliser) and isinstance(classifier, TopicClassifier)):
         return None
     if set(normaliser.get_params()) != {"title_repeats"}:
+        return None
+    if getattr(classifier, "abstainer_", None) is not None:
+        # The arrays hold thresholds only; a learned "has no topic" decision needs the pipeline.
         return None
     union_weights = dict(getattr(union, "transformer_weights", None) or {})
     arrays: dict[str, np.ndarray] = {}

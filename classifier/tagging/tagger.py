@@ -149,7 +149,7 @@ class _PipelineModel:
         for article in articles:
             indices, data = self._row(article.full_text)
             row = self._scores(indices, data)
-            (assigned,) = assign_columns(row, self.thresholds, top)
+            (assigned,) = self._assign_columns(indices, data, row, top)
             record: dict[str, Any] = {
                 "id": article.id,
                 "title": article.title,
@@ -171,10 +171,23 @@ class _PipelineModel:
         return features.indices.astype(np.int64), features.data.astype(np.float64)
 
     def _scores(self, indices: np.ndarray, data: np.ndarray) -> np.ndarray:
+        return self.pipeline[-1].predict_proba(self._features(indices, data))[0]
+
+    def _features(self, indices: np.ndarray, data: np.ndarray) -> Any:
         from scipy import sparse
 
-        row = sparse.csr_matrix((data, indices, [0, len(indices)]), shape=(1, self.coef.shape[0]))
-        return self.pipeline[-1].predict_proba(row)[0]
+        return sparse.csr_matrix((data, indices, [0, len(indices)]), shape=(1, self.coef.shape[0]))
+
+    def _assign_columns(
+        self, indices: np.ndarray, data: np.ndarray, row: np.ndarray, top: int | None
+    ) -> list[list[int]]:
+        """The topic columns of one article; a classifier with an abstention model decides with it."""
+        classifier = self.pipeline[-1]
+        if not getattr(classifier, "abstains", False):
+            return assign_columns(row, self.thresholds, top)
+        p_empty = classifier.empty_proba(self._features(indices, data))
+        index = {t: j for j, t in enumerate(self.topics)}
+        return [[index[t] for t in topics] for topics in classifier.assign(np.atleast_2d(row), top, p_empty)]
 
     def _keywords(self, indices: np.ndarray, data: np.ndarray, n_keywords: int) -> list[str]:
         """The article's highest-weighted jieba words (two characters or more; ties: lower column first)."""
