@@ -146,11 +146,13 @@ def plot(points: Sequence[dict[str, Any]], path: Path) -> bool:
         import matplotlib.pyplot as plt
     except ImportError:
         return False
+    # The smallest trainable prefix can hold more labels than the next size: plot in order of size.
+    points = sorted(points, key=lambda p: float(np.mean(p["labels"])))
     x = [float(np.mean(p["labels"])) for p in points]
     fig, ax = plt.subplots(figsize=(6, 4))
     for key, label in (("micro_f1", "micro-F1"), ("macro_f1", "macro-F1")):
         ax.plot(x, [p[key] for p in points], marker="o", label=label)
-    ax.set_xlabel("hand labels per training fold (first point: smallest trainable set)")
+    ax.set_xlabel("hand labels per training fold (mean over folds)")
     ax.set_ylabel("out-of-fold F1 on all hand labels")
     ax.set_title("Default recipe (term lists + self-training): learning curve")
     ax.grid(alpha=0.3)
@@ -223,6 +225,11 @@ def markdown(
         n = p["labels"]
         size = str(n[0]) if len(set(n)) == 1 else f"{min(n)}–{max(n)} (mean {np.mean(n):.0f})"
         lines.append(f"| {size} | " + " | ".join(f(p[k]) for k in KEYS) + " |")
+    lines += [
+        "",
+        "One shuffling per point: with 550 articles a micro-F1 difference under about 0.03 is noise",
+        "(the last row is (a)'s shuffling 0; (a) shows how much the shufflings alone move it).",
+    ]
     if plotted:
         lines += ["", "![learning curve](default_learning_curve.png)"]
     return "\n".join(lines) + "\n"

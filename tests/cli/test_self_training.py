@@ -114,3 +114,15 @@ def test_the_recipe_of_a_self_trained_model_reads_its_unlabelled_news_again(invo
     pool.write_text(pool.read_text(encoding="utf-8") + '{"id": "u4", "text": "新闻"}\n', encoding="utf-8")
     with pytest.raises(ClassifierError, match="gone or has changed"):
         Recipe.from_meta(meta, None)
+
+
+def test_evaluate_forward_in_time_with_unlabelled_news(invoke, tmp_path: Path) -> None:
+    records = [json.loads(line) for line in own_corpus(tmp_path / "own.jsonl").read_text(encoding="utf-8").splitlines()]
+    for n, record in enumerate(records):
+        record["date"] = f"2024-0{1 + n % 2}-15"  # alternate months: both topics on both sides
+    labels = write_jsonl(tmp_path / "dated.jsonl", records)
+    pool = write_jsonl(tmp_path / "u.jsonl", UNLABELLED)
+    args = ("evaluate", "--labels", labels, "--own-topics", "--time-split", "2024-02-01", "--format", "json")
+    result = invoke(*args, "--unlabelled", pool)
+    assert result.exit_code == 0, result.stderr
+    assert "micro_f1" in json.loads(result.stdout)
