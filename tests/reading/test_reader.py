@@ -207,5 +207,14 @@ def test_normalise_text_equals_the_plain_replacements() -> None:
     """Steps skipped when a text does not need them: the result is what replace + translate give."""
     from classifier.reading.reader import _SPACE_TABLE, normalise_text
 
-    for text in ["a\r\nb\rc\n", "全角\u3000空格\xa0和\ufeffBOM", "纯中文文本", "", "\r", "\r\n\r\n", "\ufeff", "x\xa0\r"]:
+    for text in [
+        "a\r\nb\rc\n",
+        "全角\u3000空格\xa0和\ufeffBOM",
+        "纯中文文本",
+        "",
+        "\r",
+        "\r\n\r\n",
+        "\ufeff",
+        "x\xa0\r",
+    ]:
         assert normalise_text(text) == text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE)
