@@ -15,7 +15,11 @@ that were chosen by cross-validation on the training data, so the empty set is a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import multiprocessing as mp
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -78,6 +82,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Folds used to get out-of-fold scores for calibration and threshold choice.
     random_state : int
         Seed of the fold shuffling and of liblinear's data shuffling.
+    n_jobs : int or None
+        Processes that fit the logistic regressions side by side (forked, so the features are
+        shared, not copied); ``None``: one per core. Not threads: liblinear draws from the C
+        library's one random generator, so fits in threads would disturb each other's shuffles.
+        Each fit is seeded on its own, so the fitted model is the same whatever the number.
 
     Attributes
     ----------
@@ -100,12 +109,14 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         class_weight: str | None = "balanced",
         cv_folds: int = 5,
         random_state: int = 0,
+        n_jobs: int | None = None,
     ) -> None:
         self.topics = topics
         self.C = C
         self.class_weight = class_weight
         self.cv_folds = cv_folds
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _new_estimator(self) -> LogisticRegression:
         # The dual solver: with far more features than articles it is hundreds of times faster.
@@ -125,6 +136,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         y: Sequence[Sequence[str]],
         sample_weight: np.ndarray | None = None,
         calibrate_on: np.ndarray | None = None,
+        refit: bool = True,
     ) -> TopicClassifier:
         """Fit on a feature matrix and topic lists.
 
@@ -137,6 +149,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         calibrate_on : boolean ndarray of shape (n_samples,) or None
             The examples whose out-of-fold scores set the Platt scaling and the thresholds
             (default: all). Used to keep synthetic examples, which are easy, out of that choice.
+        refit : bool
+            False: stop after the out-of-fold scores, calibration and thresholds (enough to compare
+            settings by ``oof_scores_``); :meth:`refit` then fits the final models.
         """
         topics = list(self.topics) if self.topics is not None else sorted({t for tags in y for t in tags})
         binariser = MultiLabelBinarizer(classes=topics)
@@ -154,21 +169,41 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.array(
             [best_f1_threshold(self.oof_scores_[mask, j], Y[mask, j]) for j in range(len(topics))]
         )
-        self.estimators_ = [self._new_estimator().fit(X, Y[:, j], sample_weight=weights) for j in range(len(topics))]
+        if refit:
+            self.refit(X, y, sample_weight)
         return self
+
+    def refit(
+        self, X: sparse.spmatrix, y: Sequence[Sequence[str]], sample_weight: np.ndarray | None = None
+    ) -> TopicClassifier:
+        """Fit the final per-topic models on all of ``X`` (after ``fit(..., refit=False)`` on the same data)."""
+        Y = MultiLabelBinarizer(classes=list(self.classes_)).fit_transform(y)
+        weights = np.ones(len(Y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.estimators_ = self._map(_fit_final, (self, X, Y, weights), range(Y.shape[1]))
+        return self
+
+    def _map(self, function: Callable[[Any], Any], shared: tuple[Any, ...], items: Iterable[Any]) -> list[Any]:
+        """``[function(item) for item in items]``, in forked processes that see ``shared`` as ``_SHARED``."""
+        global _SHARED
+        items = list(items)
+        processes = min(getattr(self, "n_jobs", None) or os.cpu_count() or 1, len(items))  # models saved before n_jobs
+        with _SHARED_LOCK:  # two fits in threads of one process must not see each other's data
+            _SHARED = shared
+            try:
+                if processes <= 1 or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+                    return [function(item) for item in items]
+                with mp.get_context("fork").Pool(processes) as pool:
+                    return pool.map(function, items, chunksize=max(1, len(items) // (4 * processes)))
+            finally:
+                _SHARED = ()
 
     def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         folds = KFold(n_splits=min(self.cv_folds, len(Y)), shuffle=True, random_state=self.random_state)
+        splits = [(train, held, X[train], X[held]) for train, held in folds.split(X)]
+        tasks = [(f, j) for f in range(len(splits)) for j in range(Y.shape[1])]
         decisions = np.zeros(Y.shape, dtype=float)
-        for train, held in folds.split(X):
-            for j in range(Y.shape[1]):
-                y_train = Y[train, j]
-                if y_train.min() == y_train.max():
-                    # A fold without positives (or negatives) of a rare topic: score it as unsure.
-                    decisions[held, j] = -1.0 if y_train.max() == 0 else 1.0
-                    continue
-                model = self._new_estimator().fit(X[train], y_train, sample_weight=weights[train])
-                decisions[held, j] = model.decision_function(X[held])
+        for (f, j), values in zip(tasks, self._map(_fit_fold, (self, splits, Y, weights), tasks), strict=True):
+            decisions[splits[f][1], j] = values
         return decisions
 
     def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
@@ -191,6 +226,29 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         for i, topics in enumerate(self.assign(scores)):
             out[i, [index[t] for t in topics]] = 1
         return out
+
+
+#: What the fitting processes read (set just before they fork, so nothing is pickled to them).
+_SHARED: tuple[Any, ...] = ()
+_SHARED_LOCK = threading.Lock()
+
+
+def _fit_fold(task: tuple[int, int]) -> np.ndarray:
+    """Out-of-fold decision values of topic ``j`` on fold ``f``'s held-out rows."""
+    classifier, splits, Y, weights = _SHARED
+    f, j = task
+    train, held, X_train, X_held = splits[f]
+    y_train = Y[train, j]
+    if y_train.min() == y_train.max():
+        # A fold without positives (or negatives) of a rare topic: score it as unsure.
+        return np.full(len(held), -1.0 if y_train.max() == 0 else 1.0)
+    model = classifier._new_estimator().fit(X_train, y_train, sample_weight=weights[train])
+    return model.decision_function(X_held)
+
+
+def _fit_final(j: int) -> LogisticRegression:
+    classifier, X, Y, weights = _SHARED
+    return classifier._new_estimator().fit(X, Y[:, j], sample_weight=weights)
 
 
 MIN_PLATT_SLOPE = 0.05

@@ -183,17 +183,21 @@ class Recipe:
         for weight in self.prior_weight_grid:
             scale = np.ones(X.shape[1])
             scale[-n_terms:] = weight
+            scaled = sparse.csr_matrix(X.multiply(scale))
+            # The final models are fitted for the chosen weight only.
             classifier = self.pipeline(weight)[-1].fit(
-                sparse.csr_matrix(X.multiply(scale)),
+                scaled,
                 tags,
                 sample_weight=weights,
                 calibrate_on=real if self.calibrate_on_real else None,
+                refit=False,
             )
             score = _micro_average_precision(gold, classifier.oof_scores_[: len(articles)])
             choice[weight] = round(score, 4)
             if best is None or score > best[0]:
-                best = (score, weight, classifier)
+                best = (score, weight, classifier, scaled)
         assert best is not None
+        best[2].refit(best[3], tags, sample_weight=weights)
         prefix.set_params(features__terms__weight=best[1])
         return FittedRecipe(
             Pipeline([*prefix.steps, ("classify", best[2])]), prior_weight=best[1], prior_weight_scores=choice

@@ -7,7 +7,7 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from classifier.model.decision import assign, assign_columns
-from classifier.model.estimator import best_f1_threshold
+from classifier.model.estimator import TopicClassifier, best_f1_threshold
 from classifier.model.training import Recipe
 from tests.model import corpus
 
@@ -54,3 +54,29 @@ def test_predict_and_assign_agree() -> None:
     indicator = pipeline.predict(texts)
     for row, topics in zip(indicator, pipeline[-1].assign(scores), strict=True):
         assert sorted(topics) == sorted(t for t, on in zip(pipeline[-1].classes_, row, strict=True) if on)
+
+
+def test_fits_in_processes_give_the_model_of_one_process() -> None:
+    # liblinear shuffles with the C library's one generator: only separate processes keep fits apart.
+    articles = corpus() * 3
+    texts, tags = [a.full_text for a in articles], [a.topics for a in articles]
+    prefix = Recipe(["money", "sport"], use_priors=False).pipeline()[:-1]
+    X = prefix.fit_transform(texts)
+    one = TopicClassifier(["money", "sport"], n_jobs=1).fit(X, tags)
+    two = TopicClassifier(["money", "sport"], n_jobs=2).fit(X, tags)
+    # Platt scaling differs in the last bit from run to run even in one process: compare it closely, not exactly.
+    assert np.allclose(one.oof_scores_, two.oof_scores_, rtol=0, atol=1e-12)
+    assert np.allclose(one.thresholds_, two.thresholds_, rtol=0, atol=1e-12)
+    for a, b in zip(one.estimators_, two.estimators_, strict=True):
+        assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
+
+
+def test_refit_after_a_fit_without_final_models_is_the_whole_fit() -> None:
+    articles = corpus() * 2
+    texts, tags = [a.full_text for a in articles], [a.topics for a in articles]
+    X = Recipe(["money", "sport"], use_priors=False).pipeline()[:-1].fit_transform(texts)
+    whole = TopicClassifier(["money", "sport"], n_jobs=1).fit(X, tags)
+    staged = TopicClassifier(["money", "sport"], n_jobs=1).fit(X, tags, refit=False)
+    assert not hasattr(staged, "estimators_")
+    staged.refit(X, tags)
+    assert all(np.array_equal(a.coef_, b.coef_) for a, b in zip(whole.estimators_, staged.estimators_, strict=True))
