@@ -21,7 +21,6 @@ from classifier.article import Article
 from classifier.errors import ClassifierError
 from classifier.files import sha256_file
 from classifier.model.store import (
-    DICTIONARY_FILE,
     MANIFEST_FILE,
     META_FILE,
     PIPELINE_FILE,
@@ -85,7 +84,7 @@ def cached_model(model_dir: Path | str, checksum: str | None = None) -> TaggingM
 
 @dataclass(frozen=True)
 class ModelBundle:
-    """The files of a model version that tagging reads (a few MB, 6 of them jieba's dictionary), to send to workers that cannot see the store."""
+    """The files of a model version that tagging reads (a few MB), to send to workers that cannot see the store."""
 
     checksum: str
     files: dict[str, bytes]
@@ -95,9 +94,8 @@ def model_bundle(model_dir: Path | str) -> ModelBundle:
     """The version's manifest, metadata and tagging arrays (its pipeline only when it has no arrays), verified."""
     model_dir = Path(model_dir)
     checksum = model_checksum(model_dir)
+    # Not jieba.npz (6 MB): partitions are large inputs, which rjieba cuts.
     names = [MANIFEST_FILE, META_FILE, TAGGER_ARRAYS, TAGGER_SETTINGS]
-    if (model_dir / DICTIONARY_FILE).is_file():
-        names.append(DICTIONARY_FILE)  # listed in the manifest, so a loaded version must hold it
     if not (model_dir / TAGGER_ARRAYS).is_file():
         names = [MANIFEST_FILE, META_FILE, PIPELINE_FILE]
     return ModelBundle(checksum, {name: (model_dir / name).read_bytes() for name in names})
@@ -127,8 +125,7 @@ def bundled_model(bundle: ModelBundle) -> TaggingModel:
             version.mkdir()
             for name, data in bundle.files.items():
                 (version / Path(name).name).write_bytes(data)
-            model = load_tagging_model(version)
-            Tagger(model).prepare()  # everything read now: the folder goes, partitions are cut with rjieba
+            model = load_tagging_model(version, dictionary=False)  # read now: the folder goes
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         loads += 1

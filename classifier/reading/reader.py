@@ -49,7 +49,13 @@ _SPACE_TABLE = str.maketrans({"\u3000": " ", "\u00a0": " ", "\ufeff": ""})
 
 def normalise_text(text: str) -> str:
     """Unify line endings and spaces: ``\\r\\n`` and ``\\r`` to ``\\n``, full-width spaces to ``' '``."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE)
+    # Each step only when needed: str.translate visits every character of a CJK text one by one
+    # (in a `tag --jobs 2` run, most of the reading process's time), while `in` is a fast scan.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u3000" in text or "\u00a0" in text or "\ufeff" in text:
+        text = text.translate(_SPACE_TABLE)
+    return text
 
 
 def detect_encoding(head: bytes, name: str) -> str:

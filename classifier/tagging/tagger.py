@@ -31,7 +31,9 @@ class TaggingModel:
         return str(self.meta.get("version") or (self.path.name if self.path else ""))
 
 
-def load_tagging_model(model: Path | str | None = None, trust_pickle: bool = False) -> TaggingModel:
+def load_tagging_model(
+    model: Path | str | None = None, trust_pickle: bool = False, dictionary: bool = True
+) -> TaggingModel:
     """Load a model for tagging: its arrays when the version has them, else its pipeline.
 
     The arrays are read from the version directory after checking it against its manifest
@@ -39,7 +41,9 @@ def load_tagging_model(model: Path | str | None = None, trust_pickle: bool = Fal
     jieba's dictionary (``jieba.npz``), when the version has it, is read and checked only when a
     small input first needs it. A version without arrays (a pipeline the exporter does not know,
     a format-3 version saved without them), or an old pickled model with ``trust_pickle``, is
-    loaded as a pipeline and turned into arrays in memory when it can be.
+    loaded as a pipeline and turned into arrays in memory when it can be. ``dictionary=False``:
+    leave jieba's dictionary aside (every input cut with rjieba), for a process that only tags
+    large batches and whose version directory may hold only the tagging arrays.
     """
     from classifier.model.store import (
         has_dictionary,
@@ -56,9 +60,11 @@ def load_tagging_model(model: Path | str | None = None, trust_pickle: bool = Fal
         exported = read_tagger(model_dir)
         if exported is not None:
             arrays, settings, meta = exported
-            dictionary = (lambda: read_dictionary(model_dir)) if has_dictionary(model_dir) else None
+            stored = dictionary and has_dictionary(model_dir)
             try:
-                fast = from_export(arrays, settings, dictionary=dictionary)
+                fast = from_export(
+                    arrays, settings, dictionary=(lambda: read_dictionary(model_dir)) if stored else None
+                )
             except (KeyError, ValueError, TypeError) as error:
                 raise ClassifierError(f"{model_dir}: tagging arrays do not fit together ({error}); refused") from None
             return TaggingModel(fast, meta, model_dir)

@@ -72,7 +72,7 @@ def test_missing_ids_and_bad_rows() -> None:
 
 def test_a_bundle_carries_only_what_tagging_reads_and_is_checked(seed_model: Path) -> None:
     bundle = udf.model_bundle(seed_model)
-    assert set(bundle.files) == {"manifest.json", "meta.json", "tagger.npz", "tagger.json", "jieba.npz"}
+    assert set(bundle.files) == {"manifest.json", "meta.json", "tagger.npz", "tagger.json"}
     udf._MODELS.clear()
     before = udf.loads
     first = udf.bundled_model(bundle)

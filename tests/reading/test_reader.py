@@ -201,3 +201,20 @@ def test_a_directory_passes_over_hidden_files_and_the_files_to_skip(tmp_path: Pa
     write_jsonl(tmp_path / "tags.jsonl", [{"text": "上次的输出"}])
     (tmp_path / ".tags.jsonl.x1y2").write_text('{"text": "写了一半', encoding="utf-8")
     assert list(expand_paths([tmp_path], skip=[tmp_path / "tags.jsonl"])) == [tmp_path / "in.jsonl"]
+
+
+def test_normalise_text_equals_the_plain_replacements() -> None:
+    """Steps skipped when a text does not need them: the result is what replace + translate give."""
+    from classifier.reading.reader import _SPACE_TABLE, normalise_text
+
+    for text in [
+        "a\r\nb\rc\n",
+        "全角\u3000空格\xa0和\ufeffBOM",
+        "纯中文文本",
+        "",
+        "\r",
+        "\r\n\r\n",
+        "\ufeff",
+        "x\xa0\r",
+    ]:
+        assert normalise_text(text) == text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE)
