@@ -2,7 +2,7 @@
 
 The layers, bottom first (README's "Layout" names every module):
 
-0. the base: errors, locations, files, article, taxonomy, metrics, progress, chinese
+0. the base: errors, locations, files, article, taxonomy, metrics, progress, chinese, processes
 1. ``reading``: input (articles, pages, label files)
 2. ``model``: features, classifier, training, the model store
 3. ``tagging``: the array tagger and its segmenter, the tagger, worker processes
@@ -35,6 +35,7 @@ LAYERS = {
     "classifier.metrics": 0,
     "classifier.progress": 0,
     "classifier.chinese": 0,
+    "classifier.processes": 0,
     "classifier.reading": 1,
     "classifier.model": 2,
     "classifier.tagging": 3,

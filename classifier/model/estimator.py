@@ -17,7 +17,6 @@ of its own; :func:`scores_and_topics` applies it.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -33,6 +32,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.model.decision import ABSTAIN_RULES, best_abstention_cut, calibrate, decide_columns
 from classifier.model.features import TextNormaliser, make_features
+from classifier.processes import can_fork, fork_pool
 
 
 def best_f1_threshold(scores: np.ndarray, truth: np.ndarray, fallback: float = 0.5) -> float:
@@ -291,9 +291,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         with _SHARED_LOCK:  # two fits in threads of one process must not see each other's data
             _SHARED = shared
             try:
-                if processes <= 1 or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+                if processes <= 1 or not can_fork():
                     return [function(item) for item in items]
-                with mp.get_context("fork").Pool(processes) as pool:
+                with fork_pool(processes) as pool:
                     return pool.map(function, items, chunksize=max(1, len(items) // (4 * processes)))
             finally:
                 _SHARED = ()

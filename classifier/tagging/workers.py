@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
 from classifier.article import Article
+from classifier.processes import can_fork, fork_pool
 from classifier.tagging.tagger import BATCH_SIZE, Tagger
 
 T = TypeVar("T")
@@ -28,13 +28,6 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_signals() -> None:
-    # Ctrl-C reaches the whole process group: only the parent handles it, then ends the workers,
-    # with SIGTERM, which must kill a worker outright (the parent's handler unwinds instead).
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> Iterator[R]:
     """``map(function, chunks)`` over ``jobs`` processes, results in input order.
 
@@ -43,13 +36,10 @@ def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> I
     use whatever the parent loaded (the model) without pickling it. With ``jobs <= 1``, or
     where fork is not available, it runs in this process.
     """
-    import multiprocessing
-
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or not can_fork():
         yield from map(function, chunks)
         return
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_signals)
-    try:
+    with fork_pool(jobs) as pool:
         pending: deque[Any] = deque()
         for chunk in chunks:
             pending.append(pool.apply_async(function, (chunk,)))
@@ -57,10 +47,6 @@ def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> I
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
-        pool.close()
-    finally:
-        pool.terminate()  # on error, Ctrl-C or an abandoned generator: stop the workers now
-        pool.join()
 
 
 _WORKER_STATE: tuple[Tagger, Callable[[dict[str, Any]], Any] | None] | None = None

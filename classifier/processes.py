@@ -1,0 +1,42 @@
+"""Forked worker pools that end cleanly: workers leave Ctrl-C to the parent and die on SIGTERM."""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.pool import Pool
+
+
+def can_fork() -> bool:
+    """Whether worker processes can be forked here (not on Windows or macOS's default, not inside a worker)."""
+    return "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+
+
+def worker_signals() -> None:
+    """Run in each worker as it starts.
+
+    Ctrl-C reaches the whole process group: only the parent handles it, then ends the workers
+    with SIGTERM, which must kill a worker outright. The CLI's own SIGTERM handler (inherited
+    through fork) unwinds instead, and a worker that unwinds while another holds the pool's
+    queue lock waits for ever: the parent then hangs joining it.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextmanager
+def fork_pool(processes: int) -> Iterator[Pool]:
+    """A pool of ``processes`` forked workers; on leaving, the workers are ended whatever happened.
+
+    Forked, so the workers see what the parent had loaded (a model, a feature matrix) without
+    pickling it.
+    """
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=worker_signals)
+    try:
+        yield pool
+        pool.close()
+    finally:
+        pool.terminate()  # on error, Ctrl-C or an abandoned generator: stop the workers now
+        pool.join()
