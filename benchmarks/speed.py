@@ -6,8 +6,8 @@ runs pinned to one core with ``taskset -c 1``, two-process runs on ``-c 0,1``):
 * batch: the whole process, from reading the pool JSONL to writing JSON lines, articles/s, of
   (a) a plain fastText program (reads the JSONL, cuts title + text with rjieba, predicts every
   label's probability with ``k=-1``, writes JSON lines), fastText trained with ``loss="ova"``,
-  ``wordNgrams=2`` (other settings default) on the same labels as our model (the seed labels,
-  no-topic articles labelled ``none``); (b) ``classifier tag --jobs 1 --format jsonl``;
+  ``wordNgrams=2`` (other settings default) on the same labels as our model (seeds + dev +
+  recent, no-topic articles labelled ``none``); (b) ``classifier tag --jobs 1 --format jsonl``;
   (c) ``classifier tag --jobs 2``. (b) and (c) must write the same bytes;
 * cold start: ``classifier tag <one seed article>`` against ``python -c "import numpy"``, median
   of ``--cold-repeats`` (7) interleaved;
@@ -20,8 +20,8 @@ runs pinned to one core with ``taskset -c 1``, two-process runs on ``-c 0,1``):
 * equality: the array tagger's feature rows and scores against the scikit-learn pipeline's on the
   pool (max |score difference|, rows bit-identical), in this process after the timings.
 
-The model tagged is the default recipe trained here on the seed labels (``labels/``), so that it
-is of the current format (with ``jieba.npz``). The machine's load average is recorded at start
+The model tagged is the shipped default (``models/default``: all hand labels, self-trained on
+unlabelled news); fastText is trained on the same labels (seeds + dev + recent). The machine's load average is recorded at start
 and end: other jobs slow every program, so only the ratios within one run mean anything.
 
 Run from the project root (``--limit N``: the first N pool articles and THUCNews rows, a smoke run)::
@@ -94,6 +94,9 @@ def main() -> None:
     parser.add_argument("--cold-repeats", type=int, default=7, help="Interleaved cold starts of each program.")
     parser.add_argument("--limit", type=int, help="Only the first N pool articles and THUCNews rows (smoke run).")
     parser.add_argument("--skip-train", action="store_true", help="Leave out the training comparison.")
+    parser.add_argument(
+        "--seeds-model", action="store_true", help="Tag with a seeds-only model (and fastText on the seeds) instead."
+    )
     parser.add_argument("--results", help="Where to write speed.json and speed.md (default: benchmarks/results).")
     args = parser.parse_args()
     if args.fasttext_tag:
@@ -115,6 +118,7 @@ def report(args: object) -> None:
     from pathlib import Path
 
     from classifier.locations import shared_data_dir
+    from classifier.model.store import resolve_model_dir
 
     repo = Path(__file__).resolve().parent.parent
     data = shared_data_dir()
@@ -143,10 +147,22 @@ def report(args: object) -> None:
             thucnews = _head(thucnews, tmp / "thucnews.jsonl", limit)
         n_pool = sum(1 for line in pool.open("rb") if line.strip())
         figures["pool_articles"] = n_pool
-        model_dir = tmp / "model"
-        run([*cli, "train", "--output", str(model_dir)], env=env)  # the default recipe on the seed labels
-        ft_model = tmp / "fasttext_seeds.bin"
-        run([py, me, "--fasttext-train", str(ft_model), str(repo / "labels")], env=env)
+        if getattr(args, "seeds_model", False):
+            # The setting of the first figures: a model of the seed labels, fastText on them.
+            model_dir = tmp / "model"
+            run(
+                [*cli, "train", "--labels", str(repo / "labels" / "seed_labels.jsonl"), "--output", str(model_dir)],
+                env=env,
+            )
+            figures["model"] = "seeds only (trained here on labels/seed_labels.jsonl)"
+            ft_labels = [str(repo / "labels" / "seed_labels.jsonl")]
+        else:
+            # The shipped default model (all hand labels, self-trained), and fastText on the same labels.
+            model_dir = resolve_model_dir(None)
+            figures["model"] = f"the shipped default, {model_dir.name} (all 550 hand labels, self-trained)"
+            ft_labels = [str(repo / "labels"), str(dev), str(recent)]
+        ft_model = tmp / "fasttext.bin"
+        run([py, me, "--fasttext-train", str(ft_model), *ft_labels], env=env)
 
         # -- batch: the whole process on the pool, interleaved rounds -----------------------
         outputs = {name: tmp / f"{name}.jsonl" for name in ("ours1", "ours2")}
@@ -209,6 +225,11 @@ def report(args: object) -> None:
             label_sets = {
                 "thucnews": ([str(thucnews)], ["--own-topics"]),
                 "xwlb_all": ([str(repo / "labels"), str(dev), str(recent)], []),
+                # the shipped default's own training: the same labels, self-trained on unlabelled news
+                "xwlb_all_self": (
+                    [str(repo / "labels"), str(dev), str(recent)],
+                    ["--unlabelled", str(pool), "--unlabelled", str(data / "xwlb" / "recent-pool.jsonl")],
+                ),
             }
             train_runs: dict[str, list[float]] = {}
             for _ in range(args.repeats):
@@ -234,8 +255,9 @@ def report(args: object) -> None:
     results.mkdir(parents=True, exist_ok=True)
     table = markdown(figures)
     print(table)
-    (results / "speed.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
-    (results / "speed.md").write_text(table, encoding="utf-8")
+    stem = "speed_seeds_model" if getattr(args, "seeds_model", False) else "speed"
+    (results / f"{stem}.json").write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")
+    (results / f"{stem}.md").write_text(table, encoding="utf-8")
 
 
 def equality(model_dir: object, pool: object) -> dict:
@@ -301,7 +323,11 @@ def markdown(figures: dict) -> str:
         ("peak RSS, the fastText program, MiB", "", batch["peak_rss_mib"]["fasttext"]),
     ]
     if "train" in figures:
-        names = {"thucnews": "THUCNews 10k train", "xwlb_all": "all XWLB labels"}
+        names = {
+            "thucnews": "THUCNews 10k train",
+            "xwlb_all": "all XWLB labels",
+            "xwlb_all_self": "all XWLB labels + self-training (the default's recipe)",
+        }
         for key, ratio in figures["train"]["ours_vs_fasttext"].items():
             rows.append((f"training time, ours / fastText ({names[key]})", "<= 2.0", ratio))
     rows.append(
@@ -322,6 +348,8 @@ def markdown(figures: dict) -> str:
     lines = [
         f"# benchmarks/speed.py — {figures['date']}, {figures['cpus']} CPUs, pool of {figures['pool_articles']} articles"
         + (f" (`--limit {figures['limit']}`: a smoke run)" if figures["limit"] else ""),
+        "",
+        f"Model: {figures.get('model', '')}.",
         "",
         f"Load average (1, 5, 15 min) at start {load['start']}, at end {load['end']}.",
         "",
