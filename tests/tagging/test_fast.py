@@ -236,6 +236,28 @@ def test_hash_index_finds_exactly_its_keys() -> None:
     assert (index.get(others) == -1).all()
 
 
+def test_char_lookups_by_search_and_by_hash_give_the_same_features(seed_model: Path, pipeline: Any) -> None:
+    from classifier.tagging.tagger import load_tagging_model
+
+    searching = load_tagging_model(seed_model).model
+    hashing = load_tagging_model(seed_model).model
+    hashing.prepare()
+    sample = texts()[:30] + random_texts()[:30]
+    assert_same_features(searching, pipeline, sample)
+    assert_same_features(hashing, pipeline, sample)
+    assert all(index.hash is None for index in searching._char_index.values()), "small inputs: no hash built"
+    assert all(index.hash is not None and index.closed for index in hashing._char_index.values())
+
+
+def test_char_index_builds_its_hash_after_enough_lookups() -> None:
+    keys = np.array([0x4E01, 0x4E02, (0x4E01 << 21) | 0x4E02, (((0x4E01 << 21) | 0x4E02) << 21) | 0x4E01], np.int64)
+    index = fast._CharIndex(keys)
+    assert np.array_equal(index.get(keys), np.arange(4)) and index.hash is None
+    assert np.array_equal(index.get(np.array([5, 0x4E03], np.int64)), [-1, -1])
+    many = np.tile(keys, index.HASH_AFTER // 4 + 1)
+    assert np.array_equal(index.get(many), np.tile(np.arange(4), len(many) // 4)) and index.hash is not None
+
+
 def own_pipeline(**params: Any) -> tuple[Any, list[Article]]:
     """The user's own categories: no taxonomy, so no term block."""
     from classifier.model.training import Recipe
