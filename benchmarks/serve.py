@@ -227,8 +227,12 @@ def main() -> None:
             # The machine's load moves by the minute: the reference and the server are measured in turns,
             # round after round, and each round gives its own ratios.
             cli_rates, whole_rates, inproc_rates, batch_runs, single_runs = [], [], [], [], []
+            # The first memory reading: after at least 1,000 single-article requests (wrk runs for a
+            # time, not a count: the count is what one second gives).
             sent = 0
-            rss_1k = 0.0
+            while sent < 1000:
+                sent += wrk(url, single_file, 16, 1, script)["requests"]
+            rss_1k, sent_1k = tree_rss_mib(server.pid), sent
             for round_ in range(args.rounds):
                 print(f"round {round_ + 1}: classifier tag, in-process, batches, single articles...", file=sys.stderr)
                 cli_rates.append(cli_rate_now())
@@ -237,8 +241,6 @@ def main() -> None:
                 batch_runs.append(wrk(url, batch_file, 4, args.seconds, script))
                 single_runs.append(wrk(url, single_file, 16, args.seconds, script))
                 sent += batch_runs[-1]["requests"] + single_runs[-1]["requests"]
-                if sent >= 1000 and not rss_1k:
-                    rss_1k, sent_1k = tree_rss_mib(server.pid), sent
             # 3b. more single-article requests, up to the total, for the memory figure
             print("single articles up to the total...", file=sys.stderr)
             while sent < args.requests:
