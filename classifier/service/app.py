@@ -68,7 +68,7 @@ OPEN_PATHS = ("/", "/healthz", "/readyz", "/metrics", "/v2/health/live", "/v2/he
 OPEN_PREFIXES = ("/page/", "/static-offline-docs/", "/docs/")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 #: Request ids made here: a random prefix per process (unique across workers and replicas) and a counter,
-#: a tenth of the cost of a uuid4 per request.
+#: cheaper than a uuid4 (which took 3.5% of a single-article request).
 _ID_PREFIX = secrets.token_hex(8)
 _ID_COUNTER = itertools.count(1)
 
