@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
+
+
+def available_cpus() -> int:
+    """The CPUs this process may use (its affinity mask: ``taskset`` or a container's limit)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def can_fork() -> bool:

@@ -49,3 +49,17 @@ def test_training_pools_end_when_the_cli_handler_is_installed() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "done"
+
+
+def test_available_cpus_follows_the_affinity_mask() -> None:
+    import os
+
+    from classifier.processes import available_cpus
+
+    mask = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(mask)})
+        assert available_cpus() == 1
+    finally:
+        os.sched_setaffinity(0, mask)
+    assert available_cpus() == len(mask)

@@ -17,7 +17,6 @@ of its own; :func:`scores_and_topics` applies it.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -32,7 +31,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 
 from classifier.model.decision import ABSTAIN_RULES, best_abstention_cut, calibrate, decide_columns
 from classifier.model.features import TextNormaliser, make_features
-from classifier.processes import can_fork, fork_pool
+from classifier.processes import available_cpus, can_fork, fork_pool
 
 
 def best_f1_threshold(scores: np.ndarray, truth: np.ndarray, fallback: float = 0.5) -> float:
@@ -86,7 +85,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         Seed of the fold shuffling and of liblinear's data shuffling.
     n_jobs : int or None
         Processes that fit the logistic regressions side by side (forked, so the features are
-        shared, not copied); ``None``: one per core. Not threads: liblinear draws from the C
+        shared, not copied); ``None``: one per CPU this process may use. Not threads: liblinear draws from the C
         library's one random generator, so fits in threads would disturb each other's shuffles.
         Each fit is seeded on its own, so the fitted model is the same whatever the number.
     abstain : {None, "veto", "fill", "scale"}
@@ -287,7 +286,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         """``[function(item) for item in items]``, in forked processes that see ``shared`` as ``_SHARED``."""
         global _SHARED
         items = list(items)
-        processes = min(getattr(self, "n_jobs", None) or os.cpu_count() or 1, len(items))  # models saved before n_jobs
+        processes = min(getattr(self, "n_jobs", None) or available_cpus(), len(items))  # models saved before n_jobs
         with _SHARED_LOCK:  # two fits in threads of one process must not see each other's data
             _SHARED = shared
             try:

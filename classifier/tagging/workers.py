@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any, TypeVar
 
 from classifier.article import Article
-from classifier.processes import can_fork, fork_pool
+from classifier.processes import available_cpus, can_fork, fork_pool
 from classifier.tagging.tagger import BATCH_SIZE, Tagger
 
 T = TypeVar("T")
@@ -21,11 +20,8 @@ CHUNKS_PER_WORKER = 3
 
 
 def default_jobs() -> int:
-    """The CPUs this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    """The CPUs this process may use: one worker each."""
+    return available_cpus()
 
 
 def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> Iterator[R]:
