@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 import httpx
+from measure import tree_rss_kib
 
 from classifier.files import write_atomic
 from classifier.locations import shared_data_dir
@@ -47,15 +48,7 @@ CLI = [sys.executable, "-m", "classifier"]
 
 def tree_rss_mib(pid: int) -> float:
     """Resident memory of a process and its descendants, MiB."""
-    total = 0
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            total += sum(int(tree_rss_mib(int(child)) * 1024) for child in children.read().split())
-    except (OSError, ValueError):
-        pass
-    return total / 1024
+    return tree_rss_kib(pid) / 1024
 
 
 def free_port() -> int:

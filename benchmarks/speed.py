@@ -381,6 +381,8 @@ def run(command: list[str], env: dict[str, str] | None = None, stdout: object = 
     import threading
     import time
 
+    from measure import tree_rss_kib
+
     peak = 0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(stdout or os.devnull, "wb") as out:  # type: ignore[arg-type]
@@ -391,7 +393,7 @@ def run(command: list[str], env: dict[str, str] | None = None, stdout: object = 
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_rss_kb(process.pid))
+                peak = max(peak, tree_rss_kib(process.pid))
                 done.wait(0.02)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -405,19 +407,6 @@ def run(command: list[str], env: dict[str, str] | None = None, stdout: object = 
         raise SystemExit(f"{' '.join(command)} failed:\n{stderr.decode()}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, peak // 1024, cpu
-
-
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and its descendants, KiB (shared pages counted in each)."""
-    total = 0
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
-        with open(f"/proc/{pid}/task/{pid}/children") as children:
-            total += sum(_tree_rss_kb(int(child)) for child in children.read().split())
-    except (OSError, ValueError):
-        pass
-    return total
 
 
 def _head(path: object, out: object, n: int) -> object:
