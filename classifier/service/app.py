@@ -20,6 +20,7 @@ import re
 import secrets
 import signal
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -66,6 +67,8 @@ ModelName = Annotated[str, PathParam(description="'classifier' or the serving ve
 #: Paths anyone may call when a token is required: probes, metrics, the page and the API's description.
 OPEN_PATHS = ("/", "/healthz", "/readyz", "/metrics", "/v2/health/live", "/v2/health/ready", "/docs", "/openapi.json")
 OPEN_PREFIXES = ("/page/", "/static-offline-docs/", "/docs/")
+#: Set by a SIGHUP that arrives while a worker starts (see :func:`app_from_env`).
+_EARLY_SIGHUP = threading.Event()
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 #: Request ids made here: a random prefix per process (unique across workers and replicas) and a counter,
 #: cheaper than a uuid4 (which took 3.5% of a single-article request).
@@ -315,6 +318,9 @@ def create_app(settings: Settings | None = None, holder: ModelHolder | None = No
         loop = asyncio.get_running_loop()
         with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):  # not the main thread (tests)
             loop.add_signal_handler(signal.SIGHUP, lambda: tasks.append(asyncio.create_task(reload("SIGHUP"))))
+        if _EARLY_SIGHUP.is_set():  # it came while this worker was loading: the load may predate it
+            _EARLY_SIGHUP.clear()
+            tasks.append(asyncio.create_task(reload("SIGHUP")))
         try:
             yield
         finally:
@@ -646,6 +652,6 @@ def _package_version() -> str:
 def app_from_env() -> FastAPI:
     """The factory uvicorn's worker processes call: the settings come from :data:`SETTINGS_ENV`."""
     # A SIGHUP that reaches a worker before its lifespan installs the reload handler must not
-    # kill it (the default action): ignore it until then.
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    # kill it (the default action), nor be lost: it is noted, and the worker reloads once it is up.
+    signal.signal(signal.SIGHUP, lambda signum, frame: _EARLY_SIGHUP.set())
     return create_app(Settings.from_env())

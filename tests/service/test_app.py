@@ -47,3 +47,25 @@ def test_settings_travel_to_workers_as_json(monkeypatch: pytest.MonkeyPatch) -> 
     settings = Settings(model="v1", token="t", max_body=10, max_articles=3)
     monkeypatch.setenv("CLASSIFIER_SERVE_SETTINGS", settings.to_env())
     assert Settings.from_env() == settings
+
+
+def test_a_sighup_while_a_worker_starts_is_not_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The supervisor may signal a worker that is still loading its model: it reloads once up.
+    import os
+    import signal
+    import time
+
+    from classifier.service.app import SETTINGS_ENV, app_from_env
+
+    monkeypatch.setenv(SETTINGS_ENV, Settings(poll=0, access_log=False).to_env())
+    previous = signal.getsignal(signal.SIGHUP)
+    try:
+        app = app_from_env()
+        os.kill(os.getpid(), signal.SIGHUP)  # before the lifespan has run
+        with TestClient(app) as client:
+            deadline = time.monotonic() + 20
+            while (client.get("/v1/models").json()["last_reload"] or {}).get("trigger") != "SIGHUP":
+                assert time.monotonic() < deadline, "the early SIGHUP was lost"
+                time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGHUP, previous)
