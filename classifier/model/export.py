@@ -11,9 +11,14 @@
   offset and width, vectoriser flags, the union weight and the block's own settings (stop words,
   tokenizer settings, n-gram range, the term-prior pattern and groups).
 
-The model store writes them beside the pipeline at training time (``tagger.npz`` loaded with
-``allow_pickle=False``, ``tagger.json``); :mod:`classifier.tagging.fast` computes the same
-feature rows and scores from them without scikit-learn.
+:func:`stored_tagger` turns them into the form tagging uses (export format 2, model format 5),
+which the model store writes beside the pipeline at training time (``tagger.npz``, ``tagger.json``),
+so that loading is reading: ``coef_by_topic`` ``(n_topics, n_features)`` C-contiguous instead of
+``coef``; per character block ``<block>.keys`` (int64: each n-gram packed, see
+:func:`classifier.model.lexicon.pack_ngrams`), ``<block>.order`` (its columns in ascending key
+order) and the vocabulary's closedness (``closed`` in the block's settings) instead of
+``<block>.terms`` and ``<block>.df``. :mod:`classifier.tagging.fast` computes the same feature rows
+and scores from either form without scikit-learn.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from classifier.model.text import JiebaTokenizer
 
 #: Bump when the layout of the exported arrays or settings changes.
 EXPORT_FORMAT = 1
+#: The layout :func:`stored_tagger` makes (what model format 5 stores).
+STORED_FORMAT = 2
 #: Character-block preprocessors tagging knows, by qualified name (``None``: none).
 KNOWN_PREPROCESSORS = (None, "classifier.model.text.char_view")
 
@@ -151,3 +158,38 @@ def _terms_block(step: TermPriors) -> dict[str, Any]:
         "term_groups": {term: list(groups) for term, groups in step.term_groups_.items()},
         "prior_weight": float(step.weight),
     }
+
+
+def stored_tagger(
+    arrays: dict[str, np.ndarray], settings: dict[str, Any]
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """:func:`export_tagger`'s arrays and settings in the form tagging uses, so that loading them is reading.
+
+    ``coef`` becomes ``coef_by_topic`` (its transpose, C-contiguous: what the scorer gathers a topic
+    at a time from); each character block's unicode ``<block>.terms`` become ``<block>.keys``
+    (packed n-grams) and ``<block>.order`` (the columns by ascending key, int32 when they fit),
+    with ``closed`` added to its settings; ``<block>.df`` of character blocks goes (only the word
+    block's is read, by drift reports). Word blocks keep ``terms``, ``idf`` and ``df``.
+
+    Raises
+    ------
+    ValueError
+        When a character term is not 1-3 characters.
+    """
+    from classifier.model.lexicon import ngram_facts, pack_ngrams
+
+    out = {k: v for k, v in arrays.items() if k != "coef"}
+    out["coef_by_topic"] = np.ascontiguousarray(np.asarray(arrays["coef"], dtype=np.float64).T)
+    blocks = []
+    for spec in settings["blocks"]:
+        spec = dict(spec)
+        if spec["kind"] == "chars":
+            name = spec["name"]
+            keys = pack_ngrams(out.pop(f"{name}.terms"))
+            out.pop(f"{name}.df", None)
+            order, closed = ngram_facts(keys)
+            out[f"{name}.keys"] = keys
+            out[f"{name}.order"] = order.astype(np.int32) if len(order) < 2**31 else order
+            spec["closed"] = closed
+        blocks.append(spec)
+    return out, {**settings, "export_format": STORED_FORMAT, "blocks": blocks}

@@ -131,3 +131,54 @@ def jieba_dictionary(path: Path | None = None) -> dict[str, np.ndarray]:
     arrays = lexicon_arrays("jieba", words, [freq[w] for w in words])
     arrays["jieba.total"] = np.array(total, dtype=np.int64)
     return arrays
+
+
+#: Bits per code point in a packed character n-gram key (a code point fits in 21 bits, +1 each).
+NGRAM_BITS = 21
+
+
+def pack_ngrams(terms: np.ndarray) -> np.ndarray:
+    """Character 1-3-grams (a NumPy unicode array) packed into int64 keys, vectorised, shape ``(n,)``.
+
+    A key is the n-gram's code points, each plus one, :data:`NGRAM_BITS` bits apiece, first code
+    point highest: every 1-gram key is below every 2-gram key, below every 3-gram key.
+
+    Raises
+    ------
+    ValueError
+        When a term is empty or longer than three characters.
+    """
+    terms = np.asarray(terms)
+    lengths = np.char.str_len(terms) if len(terms) else np.zeros(0, dtype=np.int64)
+    if len(terms) and (lengths.min() < 1 or lengths.max() > 3):
+        raise ValueError("character n-grams must be 1-3 characters")
+    width = terms.dtype.itemsize // 4
+    codes = np.zeros((len(terms), 3), dtype=np.int64)
+    codes[:, : min(width, 3)] = terms.view(np.uint32).reshape(len(terms), width)[:, :3]
+    keys = np.zeros(len(terms), dtype=np.int64)
+    for j in range(3):
+        inside = lengths > j
+        keys = np.where(inside, (keys << NGRAM_BITS) | (codes[:, j] + 1), keys)
+    return keys
+
+
+def ngram_facts(keys: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The columns of packed n-gram keys in ascending key order, and whether the vocabulary is closed.
+
+    Closed: every 2- and 3-gram's two (n-1)-grams are keys too (as with ``min_df=1`` and no
+    ``max_features``); then an n-gram need only be looked up where both were found.
+    """
+    keys = np.asarray(keys, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    mask = (1 << NGRAM_BITS) - 1
+    length = np.where(keys >= 1 << (2 * NGRAM_BITS), 3, np.where(keys >= 1 << NGRAM_BITS, 2, 1))
+    longer = length >= 2
+    prefix = keys[longer] >> NGRAM_BITS
+    suffix = keys[longer] & np.where(length[longer] == 3, (1 << 2 * NGRAM_BITS) - 1, mask)
+    closed = True
+    for parts in (prefix, suffix):
+        if len(parts) and len(sorted_keys):
+            at = np.minimum(np.searchsorted(sorted_keys, parts), len(sorted_keys) - 1)
+            closed = closed and bool(np.all(sorted_keys[at] == parts))
+    return order, closed

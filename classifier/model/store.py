@@ -6,7 +6,7 @@ Layout::
       default                    # a text file naming the version ``tag`` uses
       20261123-140501-3fa2c1/    # one version per training
         pipeline.skops           # the fitted scikit-learn Pipeline, in skops' safe format
-        tagger.npz               # what tagging needs, as arrays (loaded with allow_pickle=False)
+        tagger.npz               # what tagging needs, as arrays in their final form (no pickles, 64-byte aligned)
         tagger.json              # ... and its settings and vocabulary layout
         jieba.npz                # jieba's dictionary as arrays: small inputs cut without building rjieba's
         meta.json                # topics, thresholds, data fingerprint, counts, versions, metrics
@@ -14,7 +14,8 @@ Layout::
 
 Nothing in a version directory is code: the pipeline is read by ``skops`` with an explicit list
 of trusted types (:data:`TRUSTED_TYPES`; any other type is refused), the arrays by NumPy with
-pickles refused, the rest is JSON. Every file is checked against the manifest before it is used.
+pickles refused, the rest is JSON. Every file is checked against the manifest before it is used
+(the array files as they are mapped: the bytes checked are the bytes used, see :mod:`classifier.model.npz`).
 A version directory is written under a temporary name and renamed onto a name reserved with an
 exclusive ``mkdir``, so concurrent trainings get distinct versions, a failed or interrupted
 training leaves nothing half-written, and older versions are never touched. Models of formats
@@ -39,10 +40,12 @@ from classifier.errors import ClassifierError
 from classifier.files import apply_umask, sha256_file, write_atomic
 from classifier.locations import bundled_model, models_dir
 
-#: Format 4 adds ``jieba.npz`` (format 3 versions are read as they are: tagged with rjieba only).
-FORMAT = "classifier-model/4"
+#: Format 4 adds ``jieba.npz`` (format 3 versions are read as they are: tagged with rjieba only); format 5
+#: stores the tagging arrays in the form tagging uses (:func:`classifier.model.export.stored_tagger`),
+#: aligned for reading in place; format 3 and 4 arrays are converted when loaded.
+FORMAT = "classifier-model/5"
 #: Formats this version reads (writing only :data:`FORMAT`).
-READABLE_FORMATS = ("classifier-model/3", FORMAT)
+READABLE_FORMATS = ("classifier-model/3", "classifier-model/4", FORMAT)
 #: Formats whose model is a joblib pickle: loaded only with ``trust_pickle``.
 LEGACY_FORMATS = ("classifier-model/1", "classifier-model/2")
 PIPELINE_FILE = "pipeline.skops"
@@ -145,11 +148,11 @@ def save_model(
         Point the store's default at the new version. The first version of a store always
         becomes its default. Never for ``out_dir``, which lies outside the store.
     """
-    import numpy as np
     import skops.io
 
-    from classifier.model.export import export_tagger
+    from classifier.model.export import export_tagger, stored_tagger
     from classifier.model.lexicon import jieba_dictionary
+    from classifier.model.npz import write_npz
 
     store = Path(store or models_dir())
     created = datetime.now(UTC)
@@ -168,11 +171,11 @@ def save_model(
         skops.io.dump(pipeline, tmp / PIPELINE_FILE, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         exported = export_tagger(pipeline)
         if exported is not None:
-            arrays, settings = exported
-            np.savez(tmp / TAGGER_ARRAYS, **arrays)
+            arrays, settings = stored_tagger(*exported)
+            write_npz(tmp / TAGGER_ARRAYS, arrays)
             _write_json(tmp / TAGGER_SETTINGS, settings)
             if _cuts_with_jiebas_dictionary(settings):
-                np.savez(tmp / DICTIONARY_FILE, **jieba_dictionary())
+                write_npz(tmp / DICTIONARY_FILE, jieba_dictionary())
         meta = {
             "format": FORMAT,
             "version": out_dir.name,
@@ -209,6 +212,55 @@ def _cuts_with_jiebas_dictionary(settings: dict[str, Any]) -> bool:
 
 def _write_json(path: Path, value: Any) -> None:
     path.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def upgrade_version(model_dir: Path, out_dir: Path) -> Path:
+    """Write a format-4 version's copy in the current format (its tagging arrays as tagging uses them) to ``out_dir``.
+
+    The pipeline, metadata and version name are kept; only the array files and the format change.
+    For measuring and moving a model on without retraining it.
+
+    Raises
+    ------
+    ClassifierError
+        When the version does not verify, has no tagging arrays, is already of this format, or
+        ``out_dir`` exists and is not empty.
+    """
+    from classifier.model.export import stored_tagger
+    from classifier.model.npz import write_npz
+
+    model_dir = Path(model_dir)
+    found = read_tagger(model_dir)
+    if found is None:
+        raise ClassifierError(f"{model_dir}: no tagging arrays to upgrade")
+    arrays, settings, meta = found
+    if meta.get("format") == FORMAT:
+        raise ClassifierError(f"{model_dir}: already of format {FORMAT}")
+    verify_version(model_dir)
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        shutil.copyfile(model_dir / PIPELINE_FILE, tmp / PIPELINE_FILE)
+        stored_arrays, stored_settings = stored_tagger(dict(arrays), settings)
+        write_npz(tmp / TAGGER_ARRAYS, stored_arrays)
+        _write_json(tmp / TAGGER_SETTINGS, stored_settings)
+        if has_dictionary(model_dir):
+            write_npz(tmp / DICTIONARY_FILE, read_dictionary(model_dir))
+        _write_json(tmp / META_FILE, {**meta, "format": FORMAT})
+        files = {name: sha256_file(tmp / name) for name in VERSION_FILES if (tmp / name).is_file()}
+        _write_json(tmp / MANIFEST_FILE, {"format": FORMAT, "files": files})
+        for path in tmp.iterdir():
+            apply_umask(path)
+        apply_umask(tmp, directory=True)
+        if out_dir.exists():
+            out_dir.rmdir()
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
 
 
 def set_default(version_dir: Path, store: Path | None = None) -> None:
@@ -269,12 +321,14 @@ def is_legacy(meta: dict[str, Any]) -> bool:
     return meta.get("format") in LEGACY_FORMATS
 
 
-def verify_version(model_dir: Path, use: tuple[str, ...] | None = None) -> dict[str, Any]:
+def verify_version(model_dir: Path, use: tuple[str, ...] | None = None, defer: tuple[str, ...] = ()) -> dict[str, Any]:
     """Check a version against its manifest (format, the SHA-256 of each file about to be used); return its metadata.
 
     ``use`` names the files the caller will read (``meta.json`` is always checked); ``None``
-    checks them all. Unlisted files are refused either way: nothing may sit in a version
-    directory that its manifest does not vouch for.
+    checks them all. Files in ``defer`` are checked for presence only: the caller checks their
+    digest (:func:`listed_digest`) on the bytes it reads (:func:`classifier.model.npz.read_npz`).
+    Unlisted files are refused either way: nothing may sit in a version directory that its
+    manifest does not vouch for.
 
     Raises
     ------
@@ -311,6 +365,8 @@ def verify_version(model_dir: Path, use: tuple[str, ...] | None = None) -> dict[
         path = model_dir / name
         if not path.is_file():
             raise ClassifierError(f"{path}: missing (listed in {MANIFEST_FILE})")
+        if name in defer:
+            continue
         if sha256_file(path) != digest:
             raise ClassifierError(f"{path}: checksum does not match {MANIFEST_FILE}; the file is corrupt or changed")
     unlisted = sorted(p.name for p in model_dir.iterdir() if p.name not in files and p.name != MANIFEST_FILE)
@@ -319,22 +375,53 @@ def verify_version(model_dir: Path, use: tuple[str, ...] | None = None) -> dict[
     return meta
 
 
+def listed_digest(model_dir: Path, name: str) -> str:
+    """The SHA-256 a version's manifest lists for one of its files.
+
+    Raises
+    ------
+    ClassifierError
+        When the manifest does not list it (or is not a manifest).
+    """
+    manifest_path = Path(model_dir) / MANIFEST_FILE
+    try:
+        return str(json.loads(manifest_path.read_text(encoding="utf-8"))["files"][name])
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ClassifierError(f"{manifest_path}: does not list {name}") from None
+
+
+def _read_arrays(model_dir: Path, name: str, what: str) -> dict[str, Any]:
+    """A version's array file, its bytes checked against the manifest as they are read, pickles refused."""
+    from classifier.model.npz import ArrayFileError, read_npz
+
+    path = Path(model_dir) / name
+    try:
+        return read_npz(path, listed_digest(model_dir, name))
+    except ArrayFileError as error:
+        if str(error) == "checksum does not match":
+            raise ClassifierError(
+                f"{path}: checksum does not match {MANIFEST_FILE}; the file is corrupt or changed"
+            ) from None
+        raise ClassifierError(f"{path}: {what} cannot be read ({_first_line(error)}); refused") from None
+    except OSError as error:
+        raise ClassifierError(f"{path}: {what} cannot be read ({_first_line(error)}); refused") from None
+
+
 def read_tagger(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
     """A verified version's tagging arrays, settings and metadata; ``None`` when it has none.
 
     The arrays are read with pickles refused: a file holding Python objects is an error, not code.
+    Stored, aligned members (format 5) are read-only views of the mapped file, checked against the
+    manifest's SHA-256 as mapped.
     """
-    import numpy as np
-
     model_dir = Path(model_dir)
-    meta = verify_version(model_dir, use=(TAGGER_ARRAYS, TAGGER_SETTINGS))
+    meta = verify_version(model_dir, use=(TAGGER_ARRAYS, TAGGER_SETTINGS), defer=(TAGGER_ARRAYS,))
     if not (model_dir / TAGGER_ARRAYS).is_file():
         return None
+    arrays = _read_arrays(model_dir, TAGGER_ARRAYS, "tagging arrays")
     try:
-        with np.load(model_dir / TAGGER_ARRAYS, allow_pickle=False) as data:
-            arrays = {name: data[name] for name in data.files}
         settings = json.loads((model_dir / TAGGER_SETTINGS).read_text(encoding="utf-8"))
-    except (ValueError, OSError, KeyError, UnicodeDecodeError) as error:
+    except (ValueError, OSError, UnicodeDecodeError) as error:
         raise ClassifierError(f"{model_dir}: tagging arrays cannot be read ({_first_line(error)}); refused") from None
     return arrays, settings, meta
 
@@ -367,18 +454,12 @@ def read_dictionary(model_dir: Path) -> dict[str, Any]:
     ClassifierError
         When the file is missing, changed, not in the manifest, or not arrays.
     """
-    import numpy as np
-
     model_dir = Path(model_dir)
-    verify_version(model_dir, use=(DICTIONARY_FILE,))
+    verify_version(model_dir, use=(DICTIONARY_FILE,), defer=(DICTIONARY_FILE,))
     path = model_dir / DICTIONARY_FILE
     if not path.is_file():
         raise ClassifierError(f"{path}: missing")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            return {name: data[name] for name in data.files}
-    except (ValueError, OSError, KeyError) as error:
-        raise ClassifierError(f"{path}: jieba's dictionary cannot be read ({_first_line(error)}); refused") from None
+    return _read_arrays(model_dir, DICTIONARY_FILE, "jieba's dictionary")
 
 
 def load_model(model: Path | str | None = None, store: Path | None = None, trust_pickle: bool = False) -> LoadedModel:

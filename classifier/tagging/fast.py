@@ -35,7 +35,7 @@ import numpy as np
 
 from classifier.chinese import traditional_chars
 from classifier.model.decision import assign_columns, calibrate
-from classifier.model.lexicon import HASH_MULTIPLIER
+from classifier.model.lexicon import HASH_MULTIPLIER, pack_ngrams
 from classifier.model.lexicon import codes as _codes
 from classifier.model.text import JiebaTokenizer, normalise, weigh_title
 from classifier.tagging.segmenter import HashIndex, JiebaLite, Lexicon
@@ -217,27 +217,36 @@ class _CharIndex:
     Parameters
     ----------
     keys : ndarray of int64 of shape (n_chars,)
-        The packed n-gram of each column (see :func:`_pack_ngrams`).
+        The packed n-gram of each column (:func:`classifier.model.lexicon.pack_ngrams`).
+    order : ndarray of shape (n_chars,) or None
+        The columns in ascending key order, and
+    closed : bool or None
+        whether the vocabulary is closed, as stored by format-5 models
+        (:func:`classifier.model.lexicon.ngram_facts`); ``None``: worked out here.
     """
 
     #: Lookups by binary search before the hash is built (a seed page needs about 20,000).
     HASH_AFTER = 500_000
 
-    def __init__(self, keys: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, order: np.ndarray | None = None, closed: bool | None = None) -> None:
         self.keys = keys
-        columns = np.arange(len(keys), dtype=np.int64)
-        self.unigram = np.full(0x10001, -1, dtype=np.int64)  # index: code point + 1
-        single = keys <= 0x10000
-        self.unigram[keys[single]] = columns[single]
-        # Keys of one length are in column order already sorted (the vocabulary is sorted by code
-        # points), and every 1-gram key is below every 2-gram key, below every 3-gram key.
-        length = np.where(keys >= 1 << (2 * _BITS), 3, np.where(keys >= 1 << _BITS, 2, 1))
-        order = np.concatenate([np.flatnonzero(length == n) for n in (1, 2, 3)])
-        if len(order) > 1 and not np.all(np.diff(keys[order]) > 0):
-            order = np.argsort(keys, kind="stable")
+        if order is None:
+            # Keys of one length are in column order already sorted (the vocabulary is sorted by code
+            # points), and every 1-gram key is below every 2-gram key, below every 3-gram key.
+            length = np.where(keys >= 1 << (2 * _BITS), 3, np.where(keys >= 1 << _BITS, 2, 1))
+            order = np.concatenate([np.flatnonzero(length == n) for n in (1, 2, 3)])
+            if len(order) > 1 and not np.all(np.diff(keys[order]) > 0):
+                order = np.argsort(keys, kind="stable")
+        order = np.asarray(order, dtype=np.int64)
         self.sorted_keys, self.sorted_columns = keys[order], order
+        self.unigram = np.full(0x10001, -1, dtype=np.int64)  # index: code point + 1
+        n_single = int(np.searchsorted(self.sorted_keys, 0x10001))  # BMP unigrams lead the sorted keys
+        self.unigram[self.sorted_keys[:n_single]] = order[:n_single]
         self.hash: HashIndex | None = None
-        self.closed = False
+        # Known closed: n-grams are looked up only where their (n-1)-grams were found, from the first
+        # article on; otherwise learnt when the hash is built.
+        self.closed = bool(closed)
+        self._closed_known = closed is not None
         self._searched = 0
 
     def build(self) -> None:
@@ -246,6 +255,8 @@ class _CharIndex:
             return
         keys = self.keys
         self.hash = HashIndex(keys, np.arange(len(keys), dtype=np.int64))
+        if self._closed_known:
+            return
         found = self.hash.get
         length = np.where(keys >= 1 << (2 * _BITS), 3, np.where(keys >= 1 << _BITS, 2, 1))
         mask = (1 << _BITS) - 1
@@ -398,8 +409,12 @@ class FastModel:
         self.settings = settings
         self.topics: list[str] = list(settings["topics"])
         self.title_repeats = int(settings["title_repeats"])
-        self.coef = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
-        self._coef_by_topic = np.ascontiguousarray(self.coef.T)  # (T, F): small temporaries per topic
+        if "coef_by_topic" in arrays:  # (T, F) as stored by format-5 models: used as read, no copy
+            self._coef_by_topic = np.ascontiguousarray(arrays["coef_by_topic"], dtype=np.float64)
+            self.coef = self._coef_by_topic.T
+        else:
+            self.coef = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
+            self._coef_by_topic = np.ascontiguousarray(self.coef.T)  # (T, F): small temporaries per topic
         self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
         self.calibrators = np.asarray(arrays["calibrators"], dtype=np.float64)
         self.thresholds = np.asarray(arrays["thresholds"], dtype=np.float64)
@@ -815,32 +830,20 @@ def _ranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - starts
 
 
-def _pack_unicode(terms: np.ndarray) -> np.ndarray:
-    """:func:`_pack_ngrams` of a NumPy unicode array of 1-3-character strings, vectorised, shape ``(n,)``."""
-    terms = np.asarray(terms)
-    lengths = np.char.str_len(terms) if len(terms) else np.zeros(0, dtype=np.int64)
-    if len(terms) and (lengths.min() < 1 or lengths.max() > 3):
-        raise ValueError("character n-grams must be 1-3 characters")
-    width = terms.dtype.itemsize // 4
-    codes = np.zeros((len(terms), 3), dtype=np.int64)
-    codes[:, : min(width, 3)] = terms.view(np.uint32).reshape(len(terms), width)[:, :3]
-    keys = np.zeros(len(terms), dtype=np.int64)
-    for j in range(3):
-        inside = lengths > j
-        keys = np.where(inside, (keys << _BITS) | (codes[:, j] + 1), keys)
-    return keys
-
-
 def from_export(
     arrays: Mapping[str, np.ndarray],
     settings: dict[str, Any],
     dictionary: Callable[[], Mapping[str, np.ndarray]] | None = None,
 ) -> FastModel:
-    """A :class:`FastModel` from ``tagger.npz`` / ``tagger.json`` (:func:`classifier.model.export.export_tagger`).
+    """A :class:`FastModel` from ``tagger.npz`` / ``tagger.json``, in either layout.
 
-    That layout stores each TF-IDF vocabulary as a unicode array ``<block>.terms`` and the term
-    priors as ``term_groups`` (term -> groups) in the settings; both are mapped here to this
-    module's form (packed n-gram keys, a term list with distinct groups), in a few milliseconds.
+    Export format 2 (:func:`classifier.model.export.stored_tagger`, model format 5) holds the
+    arrays as tagging uses them (``coef_by_topic``, packed ``<block>.keys`` with their ``order``
+    and closedness): they are taken as they are, views of the mapped file. Export format 1
+    (:func:`classifier.model.export.export_tagger`, model formats 3-4 and pipelines in memory)
+    stores each character vocabulary as a unicode array ``<block>.terms``: it is converted here
+    (about 0.1 s for the shipped model). The term priors' ``term_groups`` (term -> groups) are
+    mapped to a term list with distinct groups either way.
 
     Parameters
     ----------
@@ -855,7 +858,13 @@ def from_export(
     KeyError, ValueError, TypeError
         When an array or setting is missing or malformed (the caller refuses the model in one line).
     """
-    out: dict[str, np.ndarray] = {k: np.asarray(arrays[k]) for k in ("coef", "intercept", "calibrators", "thresholds")}
+    stored = int(settings.get("export_format", 1)) >= 2
+    coef_name = "coef_by_topic" if stored else "coef"
+    out: dict[str, np.ndarray] = {
+        k: np.asarray(arrays[k]) for k in (coef_name, "intercept", "calibrators", "thresholds")
+    }
+    char_facts: dict[str, tuple[np.ndarray | None, bool | None]] = {}
+    long_word: np.ndarray | None = None
     blocks = []
     for spec in settings["blocks"]:
         name, kind = spec["name"], spec["kind"]
@@ -869,7 +878,6 @@ def from_export(
             block.update(binary=bool(spec["binary"]), sublinear_tf=bool(spec["sublinear_tf"]), idf=bool(spec["idf"]))
             if spec["idf"]:
                 out[f"{name}.idf"] = np.asarray(arrays[f"{name}.idf"], dtype=np.float64)
-            terms = np.asarray(arrays[f"{name}.terms"])
             if kind == "chars":
                 preprocessor = spec.get("preprocessor")
                 if preprocessor is not None and not str(preprocessor).endswith(".char_view"):
@@ -881,8 +889,25 @@ def from_export(
                     ngram_range=list(spec["ngram_range"]),
                     preprocessor="char_view" if preprocessor else None,
                 )
-                out[f"{name}.keys"] = _pack_unicode(terms)
+                if stored:
+                    keys = np.asarray(arrays[f"{name}.keys"])
+                    if keys.dtype != np.int64 or keys.ndim != 1:
+                        raise ValueError(f"block {name!r}: keys of type {keys.dtype}")
+                    order = np.asarray(arrays[f"{name}.order"])
+                    if order.shape != keys.shape or order.dtype.kind != "i":
+                        raise ValueError(f"block {name!r}: order does not fit its keys")
+                    closed = bool(spec["closed"])
+                else:  # worked out by the index (closedness when its hash is built), as before format 5
+                    keys = pack_ngrams(np.asarray(arrays[f"{name}.terms"]))
+                    order, closed = None, None
+                out[f"{name}.keys"] = keys
+                char_facts[name] = (order, closed)
+                n_terms = len(keys)
             else:
+                terms = np.asarray(arrays[f"{name}.terms"])
+                if block["offset"] == 0:  # the keyword words: those of two characters or more
+                    long_word = np.char.str_len(terms) >= 2 if len(terms) else np.zeros(0, dtype=bool)
+                n_terms = len(terms)
                 block.update(
                     kind="words",
                     vocabulary=terms.tolist(),
@@ -909,7 +934,7 @@ def from_export(
         else:
             raise ValueError(f"block {name!r}: unknown kind {kind!r}")
         blocks.append(block)
-        width = len(block["groups"]) if kind == "terms" else len(terms)
+        width = len(block["groups"]) if kind == "terms" else n_terms
         if width != block["width"]:
             raise ValueError(f"block {name!r}: {width} columns, the settings say {block['width']}")
     mine: dict[str, Any] = {
@@ -924,6 +949,11 @@ def from_export(
     model = FastModel(out, mine, dictionary=dictionary)
     if model.coef.shape != (model.n_features, len(model.topics)):
         raise ValueError(f"coef has shape {model.coef.shape}, expected {(model.n_features, len(model.topics))}")
+    # Built now from the stored order and closedness (a gather, no sort): what a first article needs.
+    for name, (order, closed) in char_facts.items():
+        model._char_index[name] = _CharIndex(out[f"{name}.keys"], order, closed)
+    if long_word is not None and blocks[0]["kind"] == "words":
+        model._long_word = long_word
     return model
 
 
