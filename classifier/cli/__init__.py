@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperGroup
 
 from classifier.cli._deprecated import upgrade_arguments
+from classifier.cli._params import install as install_plain_coercion
 from classifier.cli._util import note, one_line_warning, raise_terminated, report_errors
 from classifier.cli.drift import drift
 from classifier.cli.evaluate import evaluate
@@ -30,6 +31,7 @@ class ClassifierGroup(TyperGroup):
     """The root command: old spellings upgraded (with a warning), failures reported in one line."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        install_plain_coercion(self, ctx)  # strings and paths converted without importing pydantic
         args, deprecations = upgrade_arguments(args)
         for message in deprecations:
             note(f"warning: {message} (the old spelling goes in the next release)")
