@@ -37,7 +37,7 @@ def main() -> None:
     repo = Path(__file__).resolve().parent.parent
     article = str(sorted((repo / "seeds").glob("*.txt"))[0])
     py = sys.executable
-    shipped = resolve_model_dir(None)
+    shipped = resolve_model_dir(None).resolve()
     one_core = ["taskset", "-c", "1"] if shutil.which("taskset") else []
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     figures: dict = {
@@ -67,11 +67,12 @@ def main() -> None:
             programs["before_format4"] = (one_core + [*tag, str(shipped)], old_env)
         runs: dict[str, list[float]] = {name: [] for name in programs}
         for command, program_env in programs.values():  # a warm-up round: files in the page cache
-            subprocess.run(command, check=True, env=program_env, stdout=subprocess.DEVNULL)
+            subprocess.run(command, check=True, env=program_env, stdout=subprocess.DEVNULL, cwd=tmp)
         for _ in range(args.repeats):
             for name, (command, program_env) in programs.items():
                 start = time.perf_counter()
-                subprocess.run(command, check=True, env=program_env, stdout=subprocess.DEVNULL)
+                # cwd: a neutral folder, so `python -m classifier` imports the code PYTHONPATH names
+                subprocess.run(command, check=True, env=program_env, stdout=subprocess.DEVNULL, cwd=tmp)
                 runs[name].append(time.perf_counter() - start)
     figures["load_average"]["end"] = [round(x, 2) for x in os.getloadavg()]
     median = {name: statistics.median(v) for name, v in runs.items()}

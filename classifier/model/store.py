@@ -26,9 +26,7 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -36,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# platform and tempfile are imported where a version is written: tagging only reads (1-2 ms of a cold start).
 from classifier.errors import ClassifierError
 from classifier.files import apply_umask, sha256_file, write_atomic
 from classifier.locations import bundled_model, models_dir
@@ -90,6 +89,7 @@ class LoadedModel:
 
 
 def library_versions() -> dict[str, str]:
+    import platform
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
@@ -148,6 +148,8 @@ def save_model(
         Point the store's default at the new version. The first version of a store always
         becomes its default. Never for ``out_dir``, which lies outside the store.
     """
+    import tempfile
+
     import skops.io
 
     from classifier.model.export import export_tagger, stored_tagger
@@ -226,6 +228,8 @@ def upgrade_version(model_dir: Path, out_dir: Path) -> Path:
         When the version does not verify, has no tagging arrays, is already of this format, or
         ``out_dir`` exists and is not empty.
     """
+    import tempfile
+
     from classifier.model.export import stored_tagger
     from classifier.model.npz import write_npz
 

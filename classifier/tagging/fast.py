@@ -905,8 +905,12 @@ def from_export(
                 n_terms = len(keys)
             else:
                 terms = np.asarray(arrays[f"{name}.terms"])
-                if block["offset"] == 0:  # the keyword words: those of two characters or more
-                    long_word = np.char.str_len(terms) >= 2 if len(terms) else np.zeros(0, dtype=bool)
+                if block["offset"] == 0 and terms.dtype.kind == "U":  # the keyword words: two characters or more
+                    # len(w) >= 2 <=> a code point after the first (NumPy strips only trailing NULs);
+                    # from the UTF-32 array itself: np.char would import numpy.char (5 ms)
+                    width = terms.dtype.itemsize // 4
+                    points = terms.view(np.uint32).reshape(len(terms), width)
+                    long_word = np.any(points[:, 1:] != 0, axis=1) if width > 1 else np.zeros(len(terms), dtype=bool)
                 n_terms = len(terms)
                 block.update(
                     kind="words",
