@@ -167,7 +167,7 @@ def stored_tagger(
 
     ``coef`` becomes ``coef_by_topic`` (its transpose, C-contiguous: what the scorer gathers a topic
     at a time from); each character block's unicode ``<block>.terms`` become ``<block>.keys``
-    (packed n-grams) and ``<block>.order`` (the columns by ascending key, int32 when they fit),
+    (packed n-grams) and ``<block>.order`` (the columns by ascending key, int64),
     with ``closed`` added to its settings; ``<block>.df`` of character blocks goes (only the word
     block's is read, by drift reports). Word blocks keep ``terms``, ``idf`` and ``df``.
 
@@ -189,7 +189,7 @@ def stored_tagger(
             out.pop(f"{name}.df", None)
             order, closed = ngram_facts(keys)
             out[f"{name}.keys"] = keys
-            out[f"{name}.order"] = order.astype(np.int32) if len(order) < 2**31 else order
+            out[f"{name}.order"] = order  # int64, as the index uses it: no conversion at load
             spec["closed"] = closed
         blocks.append(spec)
     return out, {**settings, "export_format": STORED_FORMAT, "blocks": blocks}
