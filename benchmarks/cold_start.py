@@ -8,7 +8,7 @@ folder, tagging the shipped format-4 model) in the same interleaved rounds::
 
     PYTHONPATH=. python benchmarks/cold_start.py [--repeats 7] [--before main]
 
-Writes ``benchmarks/results/cold_start.{json,md}``.
+Writes ``benchmarks/results/cold_start.json`` and ``cold_start_runs.md``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--repeats", type=int, default=7, help="Interleaved rounds.")
     parser.add_argument("--before", help="Also measure this git revision's code (format-4 model).")
-    parser.add_argument("--results", default=None, help="Where to write cold_start.{json,md}.")
+    parser.add_argument("--results", default=None, help="Where to write the results.")
     args = parser.parse_args()
 
     from classifier.model.store import resolve_model_dir, upgrade_version
@@ -84,7 +84,39 @@ def main() -> None:
     results = Path(args.results) if args.results else repo / "benchmarks" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / "cold_start.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    (results / "cold_start_runs.md").write_text(markdown(figures, args.before), encoding="utf-8")
     print(json.dumps(figures, indent=2))
+
+
+def markdown(figures: dict, before: str | None) -> str:
+    """The medians, ratios and raw runs of one measurement, as a Markdown section."""
+    names = {
+        "ours_format5": "`classifier tag`, the shipped default as a format-5 copy",
+        "ours_format4": "`classifier tag`, the shipped default as shipped (format 4)",
+        "before_format4": f"`classifier tag` of revision {before}, format 4",
+    }
+    load = figures["load_average"]
+    lines = [
+        f"# benchmarks/cold_start.py — {figures['date']}, model {figures['model']}",
+        "",
+        f"Load average (1, 5, 15 min) at start {load['start']}, at end {load['end']}; one core (`taskset -c 1`).",
+        "",
+        '| program | median s | / `python -c "import numpy"` |',
+        "|---|---|---|",
+        f'| `python -c "import numpy"` | {figures["median_s"]["import_numpy"]} | 1 |',
+        *[
+            f"| {names[name]} | {figures['median_s'][name]} | {ratio} |"
+            for name, ratio in figures["vs_import_numpy"].items()
+        ],
+        "",
+        "Runs (seconds, in order):",
+        "",
+        "```",
+        *[f"{name:15} {runs}" for name, runs in figures["runs_s"].items()],
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
