@@ -15,7 +15,7 @@ Layout::
 Nothing in a version directory is code: the pipeline is read by ``skops`` with an explicit list
 of trusted types (:data:`TRUSTED_TYPES`; any other type is refused), the arrays by NumPy with
 pickles refused, the rest is JSON. Every file is checked against the manifest before it is used
-(the array files as they are mapped: the bytes checked are the bytes used, see :mod:`classifier.model.npz`).
+(the array files as they are read: the bytes checked are the bytes used, see :mod:`classifier.model.npz`).
 A version directory is written under a temporary name and renamed onto a name reserved with an
 exclusive ``mkdir``, so concurrent trainings get distinct versions, a failed or interrupted
 training leaves nothing half-written, and older versions are never touched. Models of formats
@@ -415,8 +415,8 @@ def read_tagger(model_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict[s
     """A verified version's tagging arrays, settings and metadata; ``None`` when it has none.
 
     The arrays are read with pickles refused: a file holding Python objects is an error, not code.
-    Stored, aligned members (format 5) are read-only views of the mapped file, checked against the
-    manifest's SHA-256 as mapped.
+    Stored, aligned members (format 5) are read-only views of one buffer holding the file, whose
+    SHA-256 is checked against the manifest's.
     """
     model_dir = Path(model_dir)
     meta = verify_version(model_dir, use=(TAGGER_ARRAYS, TAGGER_SETTINGS), defer=(TAGGER_ARRAYS,))

@@ -839,7 +839,7 @@ def from_export(
 
     Export format 2 (:func:`classifier.model.export.stored_tagger`, model format 5) holds the
     arrays as tagging uses them (``coef_by_topic``, packed ``<block>.keys`` with their ``order``
-    and closedness): they are taken as they are, views of the mapped file. Export format 1
+    and closedness): they are taken as they are, views of the file's checked bytes. Export format 1
     (:func:`classifier.model.export.export_tagger`, model formats 3-4 and pipelines in memory)
     stores each character vocabulary as a unicode array ``<block>.terms``: it is converted here
     (about 0.1 s for the shipped model). The term priors' ``term_groups`` (term -> groups) are

@@ -1,4 +1,4 @@
-"""Model format 5: tagging arrays stored as tagging uses them, read as checked views of the mapped file; format 4 still tags."""
+"""Model format 5: tagging arrays stored as tagging uses them, read as views of one checked buffer; format 4 still tags."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_array_files_are_aligned_views_numpy_reads_too(tmp_path: Path) -> None:
             assert np.array_equal(plain[name], array)
     coef = got["coef"]
     assert not coef.flags.writeable and coef.flags.c_contiguous
-    assert coef.ctypes.data % ALIGN == 0  # a view of the page-aligned mapping, not a copy
+    assert coef.ctypes.data % ALIGN == 0  # a view of the aligned buffer, not a copy
     assert read_npz(path, digest(path), names=["total"]).keys() == {"total"}
 
 
@@ -92,7 +92,7 @@ def test_the_tagger_uses_the_stored_coefficients_without_a_copy(version: Path) -
     from classifier.tagging.tagger import load_tagging_model
 
     model = load_tagging_model(version).model
-    assert not model._coef_by_topic.flags.writeable  # the mapped file's bytes, not a copy
+    assert not model._coef_by_topic.flags.writeable  # the checked buffer's bytes, not a copy
     assert model._coef_by_topic.flags.c_contiguous
 
 
@@ -168,3 +168,13 @@ def test_a_format_4_version_tags_the_same_and_upgrades(invoke, version: Path, tm
     arrays["thresholds"] = arrays["thresholds"] * 0
     np.savez(flip_a_coefficient_4, **arrays)
     assert "tagger.npz: checksum does not match" in one_line_error(invoke("tag", SEED_PAGE, "--model", old))
+
+
+def test_arrays_read_do_not_change_when_the_file_is_written_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "a.npz"
+    write_npz(path, {"x": np.arange(1000.0)})
+    got = read_npz(path, digest(path))["x"]
+    with path.open("r+b") as stream:  # what `cp other a.npz` does: same inode, new bytes, then shorter
+        stream.write(bytes(path.stat().st_size))
+        stream.truncate(10)
+    assert np.array_equal(got, np.arange(1000.0))
