@@ -239,6 +239,8 @@ class _CharIndex:
                 order = np.argsort(keys, kind="stable")
         order = np.asarray(order, dtype=np.int64)
         self.sorted_keys, self.sorted_columns = keys[order], order
+        if len(order) > 1 and not np.all(self.sorted_keys[1:] > self.sorted_keys[:-1]):
+            raise ValueError("character keys are not distinct, or not in the stored order")
         self.unigram = np.full(0x10001, -1, dtype=np.int64)  # index: code point + 1
         n_single = int(np.searchsorted(self.sorted_keys, 0x10001))  # BMP unigrams lead the sorted keys
         self.unigram[self.sorted_keys[:n_single]] = order[:n_single]
@@ -896,6 +898,8 @@ def from_export(
                     order = np.asarray(arrays[f"{name}.order"])
                     if order.shape != keys.shape or order.dtype.kind != "i":
                         raise ValueError(f"block {name!r}: order does not fit its keys")
+                    if len(order) and (int(order.min()) < 0 or int(order.max()) >= len(keys)):
+                        raise ValueError(f"block {name!r}: order names columns it does not have")
                     closed = bool(spec["closed"])
                 else:  # worked out by the index (closedness when its hash is built), as before format 5
                     keys = pack_ngrams(np.asarray(arrays[f"{name}.terms"]))

@@ -178,3 +178,21 @@ def test_arrays_read_do_not_change_when_the_file_is_written_in_place(tmp_path: P
         stream.write(bytes(path.stat().st_size))
         stream.truncate(10)
     assert np.array_equal(got, np.arange(1000.0))
+
+
+def test_arrays_that_do_not_fit_together_are_refused_in_one_line(invoke, version: Path) -> None:
+    from classifier.model.npz import read_npz as read
+
+    arrays = dict(read(version / "tagger.npz", None))
+    arrays["chars.order"] = arrays["chars.order"][::-1].copy()  # not ascending keys: lookups would miss
+    write_npz(version / "tagger.npz", arrays)
+    manifest = json.loads((version / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["tagger.npz"] = sha256_file(version / "tagger.npz")
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    message = one_line_error(invoke("tag", SEED_PAGE, "--model", version))
+    assert "tagging arrays do not fit together" in message and "refused" in message
+    arrays["chars.order"] = arrays["chars.order"] + 10**9
+    write_npz(version / "tagger.npz", arrays)
+    manifest["files"]["tagger.npz"] = sha256_file(version / "tagger.npz")
+    (version / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert "does not have" in one_line_error(invoke("tag", SEED_PAGE, "--model", version))
