@@ -34,10 +34,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-# platform and tempfile are imported where a version is written: tagging only reads (1-2 ms of a cold start).
 from classifier.errors import ClassifierError
 from classifier.files import apply_umask, sha256_file, write_atomic
 from classifier.locations import bundled_model, models_dir
+
+# platform and tempfile are imported where a version is written: tagging only reads (1-2 ms of a cold start).
 
 #: Format 4 adds ``jieba.npz`` (format 3 versions are read as they are: tagged with rjieba only); format 5
 #: stores the tagging arrays in the form tagging uses (:func:`classifier.model.export.stored_tagger`),
