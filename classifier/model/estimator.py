@@ -113,6 +113,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         ``abstain_columns``, e.g. the no-topic term count), fitted on out-of-fold values.
     abstain_columns : tuple of int
         Feature columns given to the stacked abstention model as they are.
+    oof_tol : float or None
+        liblinear's stopping tolerance for the out-of-fold fits only (``None``: its default, 1e-4,
+        as the final fits always use). Those fits only give the scores that set calibration,
+        thresholds and the prior weight: at 1e-2 they take a third fewer iterations and their
+        decision values move by about 1e-3 (benchmarks/results/train_profile.md).
 
     Attributes
     ----------
@@ -151,6 +156,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         joint_thresholds: bool = False,
         abstain_model: str = "linear",
         abstain_columns: tuple[int, ...] = (),
+        oof_tol: float | None = None,
     ) -> None:
         self.topics = topics
         self.C = C
@@ -162,6 +168,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         self.joint_thresholds = joint_thresholds
         self.abstain_model = abstain_model
         self.abstain_columns = abstain_columns
+        self.oof_tol = oof_tol
 
     def __setstate__(self, state: dict) -> None:
         # Models saved before the abstention model existed decide by thresholds alone.
@@ -173,12 +180,13 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         state.setdefault("empty_calibrator_", None)
         state.setdefault("stacker_", None)
         state.setdefault("empty_threshold_", float("inf"))
+        state.setdefault("oof_tol", None)
         super().__setstate__(state)
 
-    def _new_estimator(self) -> LogisticRegression:
+    def _new_estimator(self, tol: float | None = None) -> LogisticRegression:
         # The dual solver: with far more features than articles it is hundreds of times faster.
         # liblinear shuffles the data with its own seed: fix it so the same labels give the same model.
-        return LogisticRegression(
+        model = LogisticRegression(
             C=self.C,
             class_weight=self.class_weight,
             solver="liblinear",
@@ -186,6 +194,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             max_iter=1000,
             random_state=self.random_state,
         )
+        return model if tol is None else model.set_params(tol=tol)
 
     def fit(
         self,
@@ -389,7 +398,9 @@ def _fit_fold(task: tuple[int, int]) -> np.ndarray:
     if y_train.min() == y_train.max():
         # A fold without positives (or negatives) of a rare topic: score it as unsure.
         return np.full(len(held), -1.0 if y_train.max() == 0 else 1.0)
-    model = classifier._new_estimator().fit(X_train, y_train, sample_weight=weights[train])
+    model = classifier._new_estimator(getattr(classifier, "oof_tol", None)).fit(
+        X_train, y_train, sample_weight=weights[train]
+    )
     return model.decision_function(X_held)
 
 
