@@ -302,9 +302,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
                 if processes <= 1 or not can_fork():
                     return [function(item) for item in items]
                 with fork_pool(processes) as pool:
-                    # One fit a task: a fit takes tens of milliseconds, its result crosses in well under
-                    # one, and with chunks of several fits one process sat idle at the end of each map.
-                    return pool.map(function, items, chunksize=1)
+                    return pool.map(function, items, chunksize=max(1, len(items) // (4 * processes)))
             finally:
                 _SHARED = ()
 
