@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -254,6 +255,78 @@ class TermPriors(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(self.group_names_, dtype=object)
+
+
+class _Fitted:
+    """Stands in a ``FeatureUnion`` for a block fitted already: its ``fit_transform`` gives that fit's matrix."""
+
+    def __init__(self, matrix: Any) -> None:
+        self.matrix = matrix
+
+    def fit(self, X: object, y: object = None, **params: object) -> _Fitted:
+        return self
+
+    def fit_transform(self, X: object, y: object = None, **params: object) -> Any:
+        return self.matrix
+
+    def transform(self, X: object) -> Any:
+        return self.matrix
+
+
+def fit_features(prefix: Any, texts: Sequence[str]) -> Any:
+    """``prefix.fit_transform(texts)`` for the pipeline's first steps (the normaliser, the feature union).
+
+    The union's blocks other than the character n-grams (jieba words, term priors) are fitted in a
+    forked process while this one fits the character block: the two take about as long. The
+    union then puts the blocks together itself (``FeatureUnion.fit_transform`` over the blocks
+    fitted, so weights and column order are scikit-learn's): the fitted blocks and the matrix are
+    those of ``prefix.fit_transform`` bit for bit. Where forking is not possible, or the union is
+    not of that shape, it is ``prefix.fit_transform`` itself.
+    """
+    import multiprocessing
+    import pickle
+
+    from classifier.processes import can_fork
+
+    steps = [step for _, step in getattr(prefix, "steps", [])]
+    if len(steps) != 2 or not isinstance(steps[1], FeatureUnion) or not can_fork():
+        return prefix.fit_transform(texts)
+    normaliser, union = steps
+    blocks = list(union.transformer_list)
+    known = all(isinstance(step, TermPriors | TfidfVectorizer) for _, step in blocks)
+    away = [name for name, step in blocks if getattr(step, "analyzer", None) != "char"]
+    if not known or not away or len(away) == len(blocks):
+        return prefix.fit_transform(texts)
+    documents = normaliser.fit_transform(texts)
+    receiver, sender = multiprocessing.get_context("fork").Pipe(duplex=False)
+
+    def fit_away() -> None:
+        try:
+            fitted = {name: (step, step.fit_transform(documents)) for name, step in blocks if name in away}
+            sender.send_bytes(pickle.dumps(fitted, protocol=pickle.HIGHEST_PROTOCOL))
+        except BaseException:
+            sender.send_bytes(b"")
+        finally:
+            os._exit(0)
+
+    child = multiprocessing.get_context("fork").Process(target=fit_away, daemon=True)
+    child.start()
+    sender.close()
+    try:
+        here = {name: (step, step.fit_transform(documents)) for name, step in blocks if name not in away}
+        message = receiver.recv_bytes()
+    finally:
+        receiver.close()
+        child.join()
+    if not message:  # the forked fit failed: fit here, for the error to be this process's
+        return prefix.fit_transform(texts)
+    fitted = {**here, **pickle.loads(message)}
+    union.transformer_list = [(name, _Fitted(fitted[name][1])) for name, _ in blocks]
+    try:
+        X = union.fit_transform(documents)
+    finally:
+        union.transformer_list = [(name, fitted[name][0]) for name, _ in blocks]
+    return X
 
 
 def make_features(

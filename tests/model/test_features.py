@@ -51,3 +51,31 @@ def test_the_character_vectoriser_fits_what_scikit_learn_fits_bit_for_bit(params
         assert getattr(X, part).tobytes() == getattr(expected, part).tobytes(), part
     assert set(vars(ours)) - set(vars(theirs)) == {"document_frequency_", "n_documents_"}
     assert (ours.document_frequency_ == (expected.toarray() > 0).sum(0)).all()
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_fitting_the_blocks_side_by_side_fits_what_the_pipeline_fits(
+    fork: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pickle
+
+    import classifier.processes
+    from classifier.model.estimator import build_pipeline
+    from classifier.model.features import fit_features
+    from tests.model import corpus
+
+    if not fork:
+        monkeypatch.setattr(classifier.processes, "can_fork", lambda: False)
+    texts = [a.full_text for a in corpus()]
+    groups = {"sport": ["比赛", "冠军"], "money": ["股市"], "none": ["天气"]}
+    ours, theirs = (build_pipeline(["money", "sport"], term_groups=groups)[:-1] for _ in range(2))
+    X, expected = fit_features(ours, texts), theirs.fit_transform(texts)
+    assert (X != expected).nnz == 0 and X.indices.tobytes() == expected.indices.tobytes()
+    assert X.data.tobytes() == expected.data.tobytes()
+    for (name, a), (_, b) in zip(ours[1].transformer_list, theirs[1].transformer_list, strict=True):
+        assert type(a) is type(b), name
+
+        def state(step: object) -> dict:
+            return {k: pickle.dumps(v) for k, v in step.__getstate__().items() if k != "_stop_words_id"}
+
+        assert state(a) == state(b), name
