@@ -22,6 +22,7 @@ from classifier.files import sha256_file
 from classifier.locations import project_relative
 from classifier.metrics import compute_metrics
 from classifier.model.estimator import build_pipeline
+from classifier.model.features import fit_features
 from classifier.taxonomy import Taxonomy, load_taxonomy
 
 MIN_EXAMPLES = 2
@@ -253,12 +254,11 @@ class Recipe:
         tags = [a.topics or [] for a in training]
 
         def fit_with(weight: float | None) -> Pipeline:
-            return self.pipeline(weight).fit(
-                texts,
-                tags,
-                classify__sample_weight=weights,
-                classify__calibrate_on=real if self.calibrate_on_real else None,
-            )
+            # What Pipeline.fit does, with the feature blocks fitted side by side (fit_features).
+            pipeline = self.pipeline(weight)
+            X = fit_features(pipeline[:-1], texts)
+            pipeline[-1].fit(X, tags, sample_weight=weights, calibrate_on=real if self.calibrate_on_real else None)
+            return pipeline
 
         if not self.priors_active:
             return FittedRecipe(fit_with(None))
@@ -268,7 +268,7 @@ class Recipe:
         # The candidates differ only in the scale of the term-prior columns, which come last in
         # the feature union: tokenise and fit the vectorisers once, rescale those columns.
         prefix = self.pipeline(1.0)[:-1]
-        X = prefix.fit_transform(texts)
+        X = fit_features(prefix, texts)
         n_terms = len(self.term_groups() or {})
         gold = MultiLabelBinarizer(classes=self.topics).fit_transform([a.topics or [] for a in articles])
         best = None

@@ -80,3 +80,15 @@ def test_refit_after_a_fit_without_final_models_is_the_whole_fit() -> None:
     assert not hasattr(staged, "estimators_")
     staged.refit(X, tags)
     assert all(np.array_equal(a.coef_, b.coef_) for a, b in zip(whole.estimators_, staged.estimators_, strict=True))
+
+
+def test_the_out_of_fold_tolerance_leaves_the_final_models_as_they_are() -> None:
+    articles = corpus() * 3
+    texts, tags = [a.full_text for a in articles], [a.topics for a in articles]
+    X = Recipe(["money", "sport"], use_priors=False).pipeline()[:-1].fit_transform(texts)
+    exact = TopicClassifier(["money", "sport"], n_jobs=1, oof_tol=None).fit(X, tags)
+    loose = TopicClassifier(["money", "sport"], n_jobs=1, oof_tol=1e-2).fit(X, tags)
+    assert np.allclose(exact.oof_scores_, loose.oof_scores_, rtol=0, atol=0.02)
+    for a, b in zip(exact.estimators_, loose.estimators_, strict=True):
+        assert a.get_params() == b.get_params()
+        assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)

@@ -92,6 +92,30 @@ def test_a_failed_save_leaves_no_version_behind(tmp_path: Path, monkeypatch: pyt
     assert list(tmp_path.iterdir()) == []
 
 
+def test_the_pipeline_file_is_the_same_written_in_a_forked_process_or_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """save_model dumps skops in a forked process; where it cannot fork, or the dumper fails, it dumps here."""
+    import classifier.model.store as store
+    import classifier.processes
+
+    pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
+    meta = {"topics": ["money", "sport"]}
+    forked = save_model(pipeline, meta, out_dir=tmp_path / "forked")
+    monkeypatch.setattr(classifier.processes, "can_fork", lambda: False)
+    here = save_model(pipeline, meta, out_dir=tmp_path / "here")
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "_dump_in_child", lambda pipeline, path: store.os._exit(1))
+    redone = save_model(pipeline, meta, out_dir=tmp_path / "redone")
+
+    texts = [a.full_text for a in corpus()]
+    expected = pipeline.predict_proba(texts)
+    for path in (forked, here, redone):
+        loaded = load_model(path).pipeline
+        assert isinstance(loaded, Pipeline)
+        assert (loaded.predict_proba(texts) == expected).all()
+
+
 def test_files_get_the_mode_the_umask_gives(invoke, tmp_path: Path) -> None:
     """Version directories came out 0700 and written files 0600 whatever the umask (mkstemp's modes)."""
     import os
