@@ -11,7 +11,7 @@ computes:
   neighbours; the headline is normalised and cut once, not once per repeat (same features);
 * the word block: jieba words from ``rjieba``'s default instance (one dictionary per process,
   loaded when a large batch first needs it) or, for small inputs, :class:`~classifier.tagging.segmenter.JiebaLite`
-  over the stored dictionary; the distinct known words of each text from one ``frozenset.intersection``;
+  over the stored dictionary; each token's column from one C-level ``dict.get`` pass;
 * the character block: every 1-3-gram packed into an int64 key (21 bits per code point) and
   looked up in a vectorised open-addressing hash table (:class:`_CharIndex`);
 * the term-prior block: leftmost-longest non-overlapping term matches, as ``TermPriors``' regex
@@ -28,7 +28,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -398,18 +398,20 @@ class FastModel:
         self.settings = settings
         self.topics: list[str] = list(settings["topics"])
         self.title_repeats = int(settings["title_repeats"])
-        self.coef = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
-        self._coef_by_topic = np.ascontiguousarray(self.coef.T)  # (T, F): small temporaries per topic
+        # One copy of the coefficients, C-contiguous (T, F): each topic's row is gathered on its own in
+        # _decisions. ``coef`` (F, T), as the pipeline lays them out, is a view of it. No copy when the
+        # caller passes the (F, T) view of a (T, F) array; the exported (F, T) array is not kept.
+        self._coef_by_topic = np.ascontiguousarray(np.asarray(arrays["coef"], dtype=np.float64).T)
+        self.coef = self._coef_by_topic.T
         self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
         self.calibrators = np.asarray(arrays["calibrators"], dtype=np.float64)
         self.thresholds = np.asarray(arrays["thresholds"], dtype=np.float64)
         self.n_features = int(settings["n_features"])
         self.blocks: list[dict[str, Any]] = settings["blocks"]
-        self._arrays = arrays
+        self._arrays = {k: v for k, v in arrays.items() if k != "coef"}
         self._idf = {b["name"]: np.asarray(arrays[f"{b['name']}.idf"]) for b in self.blocks if b.get("idf")}
         self._word_block = next((b for b in self.blocks if b["kind"] == "words"), None)
         self._vocabulary: dict[str, int] | None = None
-        self._vocabulary_set: frozenset[str] | None = None
         self._char_index: dict[str, _CharIndex] = {}
         self._terms: dict[str, Lexicon] = {}
         self._lite: JiebaLite | None = None
@@ -425,20 +427,19 @@ class FastModel:
             self._vocabulary = {w: i for i, w in enumerate(block["vocabulary"])}
             for w in block.get("stop_words", ()):
                 self._vocabulary.pop(w, None)
-        vocabulary = self._vocabulary
-        if self._vocabulary_set is None:
-            self._vocabulary_set = frozenset(vocabulary)
         token_lists = self.cut(texts, block)
-        if block["binary"]:
-            # the distinct known words of each text: one C-level pass over its tokens
-            known = [self._vocabulary_set.intersection(tokens) for tokens in token_lists]
-        else:
-            known = [[w for w in tokens if w in vocabulary] for tokens in token_lists]
-        counts = np.fromiter(map(len, known), dtype=np.int64, count=len(known))
+        # Every token's column (-1: not in the vocabulary) from one C-level pass, ``dict.get(token, -1)``
+        # by ``map`` over two iterables: one hash and one lookup per token. _tfidf counts repeats, or
+        # drops them for binary counts, as it sorts the entries.
+        counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         cols = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(known)), dtype=np.int64, count=int(counts.sum())
+            map(self._vocabulary.get, chain.from_iterable(token_lists), repeat(-1)),
+            dtype=np.int64,
+            count=int(counts.sum()),
         )
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+        known = cols >= 0
+        rows, cols = rows[known], cols[known]
         return self._tfidf(block, rows, cols, len(texts))
 
     def _chars(self, block: dict[str, Any], texts: Sequence[str]) -> _Block:
