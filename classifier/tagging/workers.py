@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 
 from classifier.article import Article
 from classifier.processes import available_cpus, can_fork, fork_pool
-from classifier.tagging.tagger import BATCH_SIZE, Tagger
+from classifier.reading.reader import JsonLine, article_of
+from classifier.tagging.tagger import BATCH_SIZE, Tagger, TaggerLoader
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,42 +46,61 @@ def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> I
             yield pending.popleft().get()
 
 
-_WORKER_STATE: tuple[Tagger, Callable[[dict[str, Any]], Any] | None] | None = None
+#: What the forked workers inherit from :func:`tag_batches`: a tagger (or its loader) and the encoder.
+_WORKER_STATE: tuple[Tagger | TaggerLoader, Callable[[dict[str, Any]], Any] | None] | None = None
+#: A worker's own tagger, when it was given a loader: loaded at its first batch, kept for the next.
+_WORKER_TAGGER: Tagger | None = None
 
 
-def _tag(tagger: Tagger, encode: Callable[[dict[str, Any]], Any] | None, batch: list[Article]) -> list[Any]:
-    records = tagger.tag_batch(batch)
+def _tag(tagger: Tagger, encode: Callable[[dict[str, Any]], Any] | None, batch: list[Article | JsonLine]) -> list[Any]:
+    records = tagger.tag_batch([article_of(item) for item in batch])
     return records if encode is None else [encode(record) for record in records]
 
 
-def _tag_in_worker(batch: list[Article]) -> list[Any]:
+def _tag_in_worker(batch: list[Article | JsonLine]) -> list[Any]:
+    global _WORKER_TAGGER
     assert _WORKER_STATE is not None, "set by tag_batches before the workers are forked"
-    return _tag(*_WORKER_STATE, batch)
+    tagger, encode = _WORKER_STATE
+    if isinstance(tagger, TaggerLoader):
+        if _WORKER_TAGGER is None:
+            _WORKER_TAGGER = tagger(dictionary=False)
+        tagger = _WORKER_TAGGER
+    return _tag(tagger, encode, batch)
 
 
 def tag_batches(
-    tagger: Tagger,
-    articles: Iterable[Article],
+    tagger: Tagger | TaggerLoader,
+    articles: Iterable[Article | JsonLine],
     jobs: int = 1,
     encode: Callable[[dict[str, Any]], Any] | None = None,
 ) -> Iterator[list[Any]]:
     """Yield the records batch by batch, in input order, over ``jobs`` processes.
 
+    ``articles`` may hold JSONL lines not yet parsed
+    (:func:`classifier.reading.reader.read_articles_deferred`): the worker that tags a line
+    parses it, and a bad line raises its error from there, naming its file and line.
     ``encode`` (for example ``json.dumps``) is applied to each record where it is made, in the
-    worker: a string crosses back to this process far more cheaply than a record, and this
-    process, which reads the input and writes the output, is what limits two workers on two
-    cores. An input of a single batch is tagged in this process whatever ``jobs`` says: starting
-    workers would cost more than it saves.
+    worker: a string crosses back to this process far more cheaply than a record. This process,
+    which reads the input and writes the output, competes with the workers for the cores, so it
+    does as little as it can.
+
+    ``tagger`` is a :class:`Tagger`, or a :class:`TaggerLoader`: then each worker loads the model
+    itself, after the fork, and this process never loads it unless it tags (peak memory summed
+    over the processes is then the workers' alone, plus a small reader). A loaded tagger is
+    prepared here and shared by the forked workers instead. An input of a single batch is tagged
+    in this process whatever ``jobs`` says: starting workers would cost more than it saves.
     """
     global _WORKER_STATE
     iterator = iter(articles)
     head = [batch for batch in (list(islice(iterator, BATCH_SIZE)) for _ in range(2)) if batch]
-    if len(head) < 2 or jobs <= 1:
+    if len(head) < 2 or jobs <= 1 or not can_fork():
+        here = tagger() if isinstance(tagger, TaggerLoader) else tagger
         for batch in _chain_batches(head, iterator):
-            yield _tag(tagger, encode, batch)
+            yield _tag(here, encode, batch)
         return
     batches = _chain_batches(head, iterator)
-    tagger.prepare()  # rjieba's dictionary and the lookup tables built once, shared by the forked workers
+    if isinstance(tagger, Tagger):
+        tagger.prepare()  # rjieba's dictionary and the lookup tables built once, shared by the forked workers
     _WORKER_STATE = (tagger, encode)  # the forked workers inherit it: the model is never pickled
     try:
         yield from ordered_map(_tag_in_worker, batches, jobs)
@@ -88,7 +108,7 @@ def tag_batches(
         _WORKER_STATE = None
 
 
-def _chain_batches(head: list[list[Article]], iterator: Iterator[Article]) -> Iterator[list[Article]]:
+def _chain_batches(head: list[list[T]], iterator: Iterator[T]) -> Iterator[list[T]]:
     yield from head
     while batch := list(islice(iterator, BATCH_SIZE)):
         yield batch
