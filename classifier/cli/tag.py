@@ -65,8 +65,7 @@ def tag(
     from classifier.model.store import resolve_model_dir
     from classifier.progress import Progress
     from classifier.reading.reader import count_articles, expand_paths, read_articles_deferred
-    from classifier.tagging.tagger import TaggerLoader
-    from classifier.tagging.workers import default_jobs, tag_batches
+    from classifier.tagging.workers import TaggerLoader, default_jobs, tag_batches
 
     # A missing path fails before the model is looked for; our own output file is never read as input.
     files = list(expand_paths(paths, skip=[output]))

@@ -26,7 +26,7 @@ the pipeline's bit for bit; records are :class:`classifier.tagging.tagger.Tagger
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from typing import Any
@@ -65,14 +65,16 @@ def _unpack_ngram(key: int) -> str:
 class _CharTable:
     """Per-code-point facts for normalising, filled lazily for the code points met (one per process).
 
-    ``final[c]``: ``NFKC(c).lower()`` when that is one character and ``c`` can be normalised on its
+    ``final(codes)[i]``: ``NFKC(c).lower()`` for ``c = codes[i]`` when that is one character and ``c`` can be normalised on its
     own (see :meth:`_classify`), ``_COMPLEX`` otherwise, ``_UNKNOWN`` until met. ``space[c]`` and
     ``digit[c]``: whether the normalised character is white space (``\\s``) / a decimal digit (``\\d``).
     ``traditional[c]``: whether OpenCC's ``t2s`` changes ``c`` (:func:`classifier.chinese.traditional_chars`).
     """
 
     def __init__(self) -> None:
-        self.final = np.full(0x110000, _UNKNOWN, dtype=np.uint32)
+        # Stored XOR _UNKNOWN, so that an unknown code point is 0: the array is calloc'd zeros and only
+        # the pages of the code points met become resident (about 80 KiB for Chinese news, not 4.4 MiB).
+        self._final = np.zeros(0x110000, dtype=np.uint32)
         self.space = np.zeros(0x110000, dtype=bool)
         self.digit = np.zeros(0x110000, dtype=bool)
         self.traditional = np.zeros(0x110000, dtype=bool)
@@ -84,7 +86,7 @@ class _CharTable:
         ``final[c]`` is written last, after everything a reader of it needs (``space``, ``digit``
         and the entries of its normal form), so a table is never seen half-filled.
         """
-        unknown = codes[self.final[codes] == _UNKNOWN]
+        unknown = codes[self._final[codes] == 0]
         if not len(unknown):
             return
         learnt = []
@@ -94,11 +96,15 @@ class _CharTable:
             self.digit[c] = ch.isdecimal()
             learnt.append((c, self._classify(c)))
         here = {c for c, _ in learnt}  # finished by this call; never recurse into them (no cycles)
-        finals = [f for _, f in learnt if f != _COMPLEX and f not in here and self.final[f] == _UNKNOWN]
+        finals = [f for _, f in learnt if f != _COMPLEX and f not in here and self._final[f] == 0]
         if finals:
             self.learn(np.asarray(finals, dtype=np.uint32))
         for c, final in learnt:
-            self.final[c] = final
+            self._final[c] = final ^ int(_UNKNOWN)
+
+    def final(self, codes: np.ndarray) -> np.ndarray:
+        """``final[c]`` of each code point of ``codes`` (learnt)."""
+        return self._final[codes] ^ _UNKNOWN
 
     @staticmethod
     def _classify(c: int) -> int:
@@ -163,7 +169,7 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     traditional_docs = np.zeros(len(texts), dtype=bool)
     traditional_docs[doc[table.traditional[codes]]] = True
     table.learn(codes)
-    final = table.final[codes]
+    final = table.final(codes)
     complex_char = final == _COMPLEX
     complex_docs = traditional_docs.copy()
     complex_docs[doc[complex_char]] = True
@@ -330,12 +336,11 @@ class _CharIndex:
             out[wide] = self.get(codes[wide])
         return out
 
-    def ngrams(self, codes: np.ndarray, high: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def ngrams(self, codes: np.ndarray, high: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """For ``n = 1..high``: the start positions of the n-grams found and their columns."""
-        out = []
         found = self._unigrams(codes)
         hit = np.flatnonzero(found >= 0)
-        out.append((hit, found[hit]))
+        yield hit, found[hit]
         keys = codes
         for n in range(2, high + 1):
             keys = (keys[:-1] << _BITS) | codes[n - 1 :]
@@ -346,8 +351,7 @@ class _CharIndex:
             else:
                 found = self.get(keys)
             hit = np.flatnonzero(found >= 0)
-            out.append((hit, found[hit]))
-        return out
+            yield hit, found[hit]
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -518,21 +522,29 @@ class FastModel:
         codes = codes.astype(np.int64) + 1
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + (3 if marked else 1)
         codes[np.cumsum(lengths[:-1]) - 1] = _SEPARATOR
-        doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(codes)]
+        # each n-gram found as one entry code (row * width + column), int32 when the codes fit: the
+        # batch's largest temporaries, so a worker's peak memory, are these
+        width = block["width"]
+        dtype = np.int32 if len(texts) * width < 2**31 else np.int64
+        doc = np.repeat(np.arange(len(texts), dtype=dtype), lengths)[: len(codes)]
         low, high = block["ngram_range"]
-        rows, cols = [], []
+        entries = []
         for n, (positions, found) in enumerate(index.ngrams(codes, high), start=1):
             if n >= low:
-                rows.append(doc[positions])
-                cols.append(found)
-        return self._tfidf(block, np.concatenate(rows), np.concatenate(cols), len(texts))
+                entry = doc[positions] * dtype(width)
+                np.add(entry, found, out=entry, casting="unsafe")  # a column < width: fits
+                entries.append(entry)
+        return self._tfidf_codes(block, np.concatenate(entries), len(texts))
 
     def _tfidf(self, block: dict[str, Any], rows: np.ndarray, cols: np.ndarray, n_rows: int) -> _Block:
         """Binary or count TF-IDF rows with unit L2 norm, as ``TfidfVectorizer.transform``."""
+        return self._tfidf_codes(block, rows * block["width"] + cols, n_rows)
+
+    def _tfidf_codes(self, block: dict[str, Any], codes: np.ndarray, n_rows: int) -> _Block:
+        """:meth:`_tfidf` of the entries ``row * width + column`` (any order, repeats counted)."""
         width = block["width"]
-        codes = rows * width + cols
         if n_rows * width < 2**31:
-            codes = codes.astype(np.int32)  # sorts twice as fast
+            codes = codes.astype(np.int32, copy=False)  # sorts twice as fast
         codes = np.sort(codes)
         first = np.ones(len(codes), dtype=bool)
         first[1:] = codes[1:] != codes[:-1]

@@ -72,26 +72,6 @@ def load_tagging_model(
     return TaggingModel(_from_pipeline(loaded.pipeline), loaded.meta, model_dir)
 
 
-@dataclass(frozen=True)
-class TaggerLoader:
-    """How to load a model and make its :class:`Tagger`, for processes that load their own.
-
-    ``tag --jobs N`` hands this to :func:`classifier.tagging.workers.tag_batches`: each forked
-    worker loads the model itself (without jieba's stored dictionary: a worker's batches are cut
-    with rjieba), and the reading process, which never tags, never holds it.
-    """
-
-    model: Path | str | None = None
-    trust_pickle: bool = False
-    top: int | None = None
-    explain: bool = False
-
-    def __call__(self, dictionary: bool = True) -> Tagger:
-        """Load the model and make the tagger (``dictionary=False``: leave jieba's stored dictionary aside)."""
-        tagging_model = load_tagging_model(self.model, self.trust_pickle, dictionary=dictionary)
-        return Tagger(tagging_model, top=self.top, explain=self.explain)
-
-
 def _from_pipeline(pipeline: Any) -> FastModel | _PipelineModel:
     return from_pipeline(pipeline) or _PipelineModel(pipeline)
 
