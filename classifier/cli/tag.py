@@ -62,15 +62,16 @@ def tag(
         return
     if overwrite:
         raise ClassifierError("--overwrite goes with --cluster (an --output file is always replaced)")
+    from classifier.model.store import resolve_model_dir
     from classifier.progress import Progress
-    from classifier.reading.reader import count_articles, expand_paths, read_articles
-    from classifier.tagging.tagger import Tagger, load_tagging_model
-    from classifier.tagging.workers import default_jobs, tag_batches
+    from classifier.reading.reader import count_articles, expand_paths, read_articles_deferred
+    from classifier.tagging.workers import TaggerLoader, default_jobs, tag_batches
 
-    # A missing path fails before the model is loaded; our own output file is never read as input.
+    # A missing path fails before the model is looked for; our own output file is never read as input.
     files = list(expand_paths(paths, skip=[output]))
-    tagger = Tagger(load_tagging_model(model, trust_pickle), top=top, explain=explain)
-    articles = read_articles(files, split_pages=split_pages)
+    # loaded where it tags: in this process, or in each worker (this one then only reads and writes)
+    tagger = TaggerLoader(resolve_model_dir(model), trust_pickle, top=top, explain=explain)
+    articles = read_articles_deferred(files, split_pages=split_pages)
     progress = Progress(label="articles")
     if output is None and stdout_is_terminal():
         progress.enabled = False  # the rows themselves show the progress; a bar would garble them

@@ -26,7 +26,7 @@ import logging
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from classifier.article import Article
 from classifier.errors import ClassifierError
@@ -187,11 +187,72 @@ def iter_jsonl_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
     in UTF-8, GB18030 or Big5 can be; UTF-16, and files with only ``\r`` line ends, are decoded
     as a text stream instead.
     """
+    for line in _jsonl_lines(stream, name):
+        text = line.text()
+        if text is not None:
+            yield line.lineno, text
+
+
+class JsonLine(NamedTuple):
+    """One non-blank JSONL line as read, not yet decoded or parsed (:meth:`article` does both).
+
+    ``tag --jobs N`` reads its input as these and lets its worker processes make the articles:
+    the reading process then only cuts lines, and a bad line still fails naming its file and line.
+    """
+
+    raw: bytes | str  # bytes to decode with ``codec``, or a line decoded already
+    codec: str
+    name: str
+    stem: str
+    lineno: int
+
+    def text(self) -> str | None:
+        """The decoded line, ``None`` when it is blank once decoded.
+
+        Raises
+        ------
+        ClassifierError
+            When it cannot be decoded (naming the file, line and byte).
+        """
+        line = self.raw
+        if isinstance(line, bytes):
+            try:
+                line = line.decode(self.codec)
+            except UnicodeDecodeError as error:
+                raise ClassifierError(
+                    f"{self.name}:{self.lineno}: cannot be decoded as {self.codec} (byte {error.start + 1} of the line)"
+                ) from None
+        if self.lineno == 1:
+            line = line.lstrip("\ufeff")
+        return line if line.strip() else None
+
+    def article(self) -> Article | None:
+        """The line's article, ``None`` when the line is blank once decoded.
+
+        Raises
+        ------
+        ClassifierError
+            When it cannot be decoded, is not JSON, or not an article object (naming the file and line).
+        """
+        line = self.text()
+        if line is None:
+            return None
+        where = f"{self.name}:{self.lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise ClassifierError(f"{where}: not valid JSON ({error.msg})") from None
+        return _article_from_record(record, f"{self.stem}-L{self.lineno}", where)
+
+
+def _jsonl_lines(stream: BinaryIO, name: str, stem: str = "") -> Iterator[JsonLine]:
+    """The non-blank lines of a JSONL byte stream as :class:`JsonLine`, cut but not decoded."""
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
     head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     codec = detect_encoding(head, name)
     if codec == "utf-16" or (b"\r" in head and b"\n" not in head):
-        yield from _iter_text_lines(buffered, name, codec)
+        for lineno, text in _iter_text_lines(buffered, name, codec):
+            yield JsonLine(text, codec, name, stem, lineno)
         return
     limit = MAX_ARTICLE_BYTES + 1
     lineno = 0
@@ -199,16 +260,12 @@ def iter_jsonl_lines(stream: BinaryIO, name: str) -> Iterator[tuple[int, str]]:
         lineno += 1
         if len(raw) >= limit and not raw.endswith(b"\n"):
             raise ClassifierError(f"{name}:{lineno}: line longer than the {MAX_ARTICLE_BYTES // 2**20} MiB limit")
-        try:
-            line = raw.decode(codec)
-        except UnicodeDecodeError as error:
-            raise ClassifierError(
-                f"{name}:{lineno}: cannot be decoded as {codec} (byte {error.start + 1} of the line)"
-            ) from None
-        if lineno == 1:
-            line = line.lstrip("\ufeff")
-        if line.strip():
-            yield lineno, line
+        line = JsonLine(raw, codec, name, stem, lineno)
+        # A line of ASCII white space is blank in every codec detect_encoding gives here. A line
+        # not starting as an object does may be blank only once decoded (a BOM, white space
+        # beyond ASCII): it is decoded now, so that every line handed on holds something.
+        if raw.strip() and (raw.lstrip()[:1] == b"{" or line.text() is not None):
+            yield line
 
 
 def _iter_text_lines(buffered: io.BufferedReader, name: str, codec: str) -> Iterator[tuple[int, str]]:
@@ -227,22 +284,25 @@ def _iter_text_lines(buffered: io.BufferedReader, name: str, codec: str) -> Iter
 
 def iter_jsonl(stream: BinaryIO, name: str, stem: str) -> Iterator[Article]:
     """Yield the articles of a JSONL stream; ``id`` defaults to ``<stem>-L<line>``."""
-    for lineno, line in iter_jsonl_lines(stream, name):
-        where = f"{name}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ClassifierError(f"{where}: not valid JSON ({error.msg})") from None
-        yield _article_from_record(record, f"{stem}-L{lineno}", where)
+    for line in _jsonl_lines(stream, name, stem):
+        article = line.article()
+        if article is not None:
+            yield article
 
 
 def read_jsonl(path: Path) -> Iterator[Article]:
     """Yield the articles of a JSONL file, one line at a time."""
-    path = Path(path)
+    for line in _read_jsonl_lines(Path(path)):
+        article = line.article()
+        if article is not None:
+            yield article
+
+
+def _read_jsonl_lines(path: Path) -> Iterator[JsonLine]:
     if not path.is_file():
         raise ClassifierError(f"{path}: no such file")
     with path.open("rb") as stream:
-        yield from iter_jsonl(stream, str(path), path.stem)
+        yield from _jsonl_lines(stream, str(path), path.stem)
 
 
 def expand_paths(paths: Iterable[str | Path], skip: Iterable[Path | str | None] = ()) -> Iterator[Path | str]:
@@ -299,14 +359,14 @@ def read_json(path: Path) -> Iterator[Article]:
         yield _article_from_record(record, f"{path.stem}-{n}", f"{path}: article {n}")
 
 
-def _read_stdin() -> Iterator[Article]:
+def _read_stdin(deferred: bool = False) -> Iterator[Article | JsonLine]:
     stream = sys.stdin.buffer
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     codec = detect_encoding(head, "<stdin>")
     first = head.decode(codec, errors="ignore").lstrip("\ufeff \t\r\n")[:1]
     if first == "{":
-        yield from iter_jsonl(buffered, "<stdin>", "stdin")
+        yield from _jsonl_lines(buffered, "<stdin>", "stdin") if deferred else iter_jsonl(buffered, "<stdin>", "stdin")
     else:
         yield article_from_text(decode_bytes(_read_limited(buffered, "<stdin>"), "<stdin>"), "stdin", "<stdin>")
 
@@ -366,24 +426,50 @@ def read_articles(paths: Iterable[str | Path], split_pages: bool = False) -> Ite
         On any input we cannot read (the message names the file and, for JSONL, the line), and
         when the inputs hold no article at all.
     """
+    for item in read_articles_deferred(paths, split_pages):
+        yield article_of(item)
+
+
+def read_articles_deferred(paths: Iterable[str | Path], split_pages: bool = False) -> Iterator[Article | JsonLine]:
+    """:func:`read_articles`, with each JSONL line left undecoded and unparsed (a :class:`JsonLine`).
+
+    For a process that hands the lines on (``tag --jobs N`` to its workers), where
+    :func:`article_of` makes the same articles, or raises the same errors, as :func:`read_articles`.
+    """
     paths = list(paths)
     count = 0
     for path in expand_paths(paths):
+        items: Iterator[Article | JsonLine]
         if split_pages:
-            articles = _split(path)
+            items = _split(path)
         elif path == "-":
-            articles = _read_stdin()
+            items = _read_stdin(deferred=True)
         elif path.suffix.lower() == ".jsonl":
-            articles = read_jsonl(path)
+            items = _read_jsonl_lines(path)
         elif path.suffix.lower() == ".json":
-            articles = read_json(path)
+            items = read_json(path)
         else:
-            articles = iter([article_from_text(read_text_file(path), path.stem, str(path))])
-        for article in articles:
+            items = iter([article_from_text(read_text_file(path), path.stem, str(path))])
+        for item in items:
             count += 1
-            yield article
+            yield item
     if count == 0:
         raise ClassifierError(f"no articles in {', '.join(str(p) for p in paths)}")
+
+
+def article_of(item: Article | JsonLine) -> Article:
+    """The article of an item of :func:`read_articles_deferred`.
+
+    Raises
+    ------
+    ClassifierError
+        When a JSONL line cannot be decoded, is not JSON or not an article (naming the file and line).
+    """
+    if isinstance(item, JsonLine):
+        article = item.article()
+        assert article is not None, "_jsonl_lines hands on no blank line"
+        return article
+    return item
 
 
 def _split(path: Path | str) -> Iterator[Article]:

@@ -11,7 +11,7 @@ computes:
   neighbours; the headline is normalised and cut once, not once per repeat (same features);
 * the word block: jieba words from ``rjieba``'s default instance (one dictionary per process,
   loaded when a large batch first needs it) or, for small inputs, :class:`~classifier.tagging.segmenter.JiebaLite`
-  over the stored dictionary; the distinct known words of each text from one ``frozenset.intersection``;
+  over the stored dictionary; each token's column from one C-level ``dict.get`` pass;
 * the character block: every 1-3-gram packed into an int64 key (21 bits per code point) and
   looked up in a vectorised open-addressing hash table (:class:`_CharIndex`);
 * the term-prior block: leftmost-longest non-overlapping term matches, as ``TermPriors``' regex
@@ -26,9 +26,9 @@ the pipeline's bit for bit; records are :class:`classifier.tagging.tagger.Tagger
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,7 @@ from classifier.model.decision import assign_columns, calibrate
 from classifier.model.lexicon import HASH_MULTIPLIER, pack_ngrams
 from classifier.model.lexicon import codes as _codes
 from classifier.model.text import JiebaTokenizer, normalise, weigh_title
-from classifier.tagging.segmenter import HashIndex, JiebaLite, Lexicon
+from classifier.tagging.segmenter import JiebaLite, Lexicon
 
 #: Inputs up to this many characters are cut with :class:`JiebaLite` while rjieba is not loaded: it cuts
 #: about 3 us a character after a 10-25 ms load, rjieba about 0.25 us after a 0.11 s load (measured).
@@ -65,14 +65,16 @@ def _unpack_ngram(key: int) -> str:
 class _CharTable:
     """Per-code-point facts for normalising, filled lazily for the code points met (one per process).
 
-    ``final[c]``: ``NFKC(c).lower()`` when that is one character and ``c`` can be normalised on its
+    ``final(codes)[i]``: ``NFKC(c).lower()`` for ``c = codes[i]`` when that is one character and ``c`` can be normalised on its
     own (see :meth:`_classify`), ``_COMPLEX`` otherwise, ``_UNKNOWN`` until met. ``space[c]`` and
     ``digit[c]``: whether the normalised character is white space (``\\s``) / a decimal digit (``\\d``).
     ``traditional[c]``: whether OpenCC's ``t2s`` changes ``c`` (:func:`classifier.chinese.traditional_chars`).
     """
 
     def __init__(self) -> None:
-        self.final = np.full(0x110000, _UNKNOWN, dtype=np.uint32)
+        # Stored XOR _UNKNOWN, so that an unknown code point is 0: the array is calloc'd zeros and only
+        # the pages of the code points met become resident (about 80 KiB for Chinese news, not 4.4 MiB).
+        self._final = np.zeros(0x110000, dtype=np.uint32)
         self.space = np.zeros(0x110000, dtype=bool)
         self.digit = np.zeros(0x110000, dtype=bool)
         self.traditional = np.zeros(0x110000, dtype=bool)
@@ -84,7 +86,7 @@ class _CharTable:
         ``final[c]`` is written last, after everything a reader of it needs (``space``, ``digit``
         and the entries of its normal form), so a table is never seen half-filled.
         """
-        unknown = codes[self.final[codes] == _UNKNOWN]
+        unknown = codes[self._final[codes] == 0]
         if not len(unknown):
             return
         learnt = []
@@ -94,11 +96,15 @@ class _CharTable:
             self.digit[c] = ch.isdecimal()
             learnt.append((c, self._classify(c)))
         here = {c for c, _ in learnt}  # finished by this call; never recurse into them (no cycles)
-        finals = [f for _, f in learnt if f != _COMPLEX and f not in here and self.final[f] == _UNKNOWN]
+        finals = [f for _, f in learnt if f != _COMPLEX and f not in here and self._final[f] == 0]
         if finals:
             self.learn(np.asarray(finals, dtype=np.uint32))
         for c, final in learnt:
-            self.final[c] = final
+            self._final[c] = final ^ int(_UNKNOWN)
+
+    def final(self, codes: np.ndarray) -> np.ndarray:
+        """``final[c]`` of each code point of ``codes`` (learnt)."""
+        return self._final[codes] ^ _UNKNOWN
 
     @staticmethod
     def _classify(c: int) -> int:
@@ -163,7 +169,7 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     traditional_docs = np.zeros(len(texts), dtype=bool)
     traditional_docs[doc[table.traditional[codes]]] = True
     table.learn(codes)
-    final = table.final[codes]
+    final = table.final(codes)
     complex_char = final == _COMPLEX
     complex_docs = traditional_docs.copy()
     complex_docs[doc[complex_char]] = True
@@ -203,12 +209,65 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
 _SEPARATOR = 0x110001  # a code (after the +1 shift) no text has: n-grams across it never match
 
 
+class _ColumnHash:
+    """Open addressing (linear probing) from distinct int64 keys to their positions in ``keys``.
+
+    A slot holds only the position (int32, ``-1``: empty); a slot's key is ``keys[position]``,
+    compared on every lookup. Load factor at most 1/4, as :class:`HashIndex`, in a quarter of its
+    memory (8 MiB for the 434,000 character n-grams of the default model, not 32): the second
+    gather, from the keys, costs little next to the memory saved in every worker process.
+    """
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        bits = max(4, int(np.ceil(np.log2(4 * len(keys) + 1))))
+        self.shift = 64 - bits
+        self.mask = (1 << bits) - 1
+        self.table = np.full(1 << bits, -1, dtype=np.int32)
+        home = self._slot(keys)
+        pending = np.arange(len(keys), dtype=np.int32)
+        probe = 0
+        while len(pending):
+            slots = (home[pending] + probe) & self.mask
+            empty = self.table[slots] == -1
+            claim, claim_slots = pending[empty], slots[empty]
+            self.table[claim_slots] = claim  # of several claims on one slot, one is stored: it won
+            won = np.zeros(len(keys), dtype=bool)
+            won[claim[self.table[claim_slots] == claim]] = True
+            pending = pending[~won[pending]]
+            probe += 1
+
+    def _slot(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys * np.int64(HASH_MULTIPLIER - (1 << 64))  # wraps mod 2**64, as uint64 would
+        hashed >>= self.shift
+        hashed &= self.mask
+        return hashed
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The position of each key in ``self.keys``, ``-1`` for a key not there; int64, shape of ``keys``."""
+        out = np.full(len(keys), -1, dtype=np.int64)
+        pending = np.arange(len(keys))
+        slots = self._slot(keys)
+        probe = 0
+        while len(pending):
+            if probe:
+                slots = (self._slot(keys[pending]) + probe) & self.mask
+            stored = self.table[slots]
+            occupied = stored >= 0
+            match = occupied.copy()
+            match[occupied] = self.keys[stored[occupied]] == keys[pending[occupied]]
+            out[pending[match]] = stored[match]
+            pending = pending[occupied & ~match]  # another key in the slot: probe the next one
+            probe += 1
+        return out
+
+
 class _CharIndex:
     """Column of every 1-3-gram of a code-point array, for the character vocabulary.
 
     Unigrams of the Basic Multilingual Plane go through a direct table (one gather). Longer
     n-grams are looked up by binary search in the sorted keys until this process has looked up
-    ``HASH_AFTER`` of them, then through a :class:`HashIndex` built once: building it costs more
+    ``HASH_AFTER`` of them, then through a :class:`_ColumnHash` built once: building it costs more
     (0.12 s for 434,000 keys) than a single article's lookups, and less than a batch run's. When
     the vocabulary is closed (every n-gram's two (n-1)-grams are in it too, as with ``min_df=1``
     and no ``max_features``; checked when the hash is built), an n-gram is looked up only where
@@ -238,13 +297,16 @@ class _CharIndex:
             if len(order) > 1 and not np.all(np.diff(keys[order]) > 0):
                 order = np.argsort(keys, kind="stable")
         order = np.asarray(order, dtype=np.int64)
-        self.sorted_keys, self.sorted_columns = keys[order], order
+        if np.array_equal(order, np.arange(len(order))):
+            self.sorted_keys, self.sorted_columns = keys, None  # columns in key order: no copy
+        else:
+            self.sorted_keys, self.sorted_columns = keys[order], order
         if len(order) > 1 and not np.all(self.sorted_keys[1:] > self.sorted_keys[:-1]):
             raise ValueError("character keys are not distinct, or not in the stored order")
         self.unigram = np.full(0x10001, -1, dtype=np.int64)  # index: code point + 1
         n_single = int(np.searchsorted(self.sorted_keys, 0x10001))  # BMP unigrams lead the sorted keys
         self.unigram[self.sorted_keys[:n_single]] = order[:n_single]
-        self.hash: HashIndex | None = None
+        self.hash: _ColumnHash | None = None
         # Known closed: n-grams are looked up only where their (n-1)-grams were found, from the first
         # article on; otherwise learnt when the hash is built.
         self.closed = bool(closed)
@@ -256,7 +318,8 @@ class _CharIndex:
         if self.hash is not None:
             return
         keys = self.keys
-        self.hash = HashIndex(keys, np.arange(len(keys), dtype=np.int64))
+        self.hash = _ColumnHash(keys)
+        self.sorted_keys, self.sorted_columns = keys[:0], None  # searched no more
         if self._closed_known:
             return
         found = self.hash.get
@@ -276,7 +339,8 @@ class _CharIndex:
         if not len(self.sorted_keys):
             return np.full(len(keys), -1, dtype=np.int64)
         at = np.minimum(np.searchsorted(self.sorted_keys, keys), len(self.sorted_keys) - 1)
-        return np.where(self.sorted_keys[at] == keys, self.sorted_columns[at], -1)
+        columns = at if self.sorted_columns is None else self.sorted_columns[at]
+        return np.where(self.sorted_keys[at] == keys, columns, -1)
 
     def _unigrams(self, codes: np.ndarray) -> np.ndarray:
         bmp = codes <= 0x10000
@@ -286,12 +350,11 @@ class _CharIndex:
             out[wide] = self.get(codes[wide])
         return out
 
-    def ngrams(self, codes: np.ndarray, high: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def ngrams(self, codes: np.ndarray, high: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """For ``n = 1..high``: the start positions of the n-grams found and their columns."""
-        out = []
         found = self._unigrams(codes)
         hit = np.flatnonzero(found >= 0)
-        out.append((hit, found[hit]))
+        yield hit, found[hit]
         keys = codes
         for n in range(2, high + 1):
             keys = (keys[:-1] << _BITS) | codes[n - 1 :]
@@ -302,8 +365,7 @@ class _CharIndex:
             else:
                 found = self.get(keys)
             hit = np.flatnonzero(found >= 0)
-            out.append((hit, found[hit]))
-        return out
+            yield hit, found[hit]
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -411,22 +473,23 @@ class FastModel:
         self.settings = settings
         self.topics: list[str] = list(settings["topics"])
         self.title_repeats = int(settings["title_repeats"])
-        if "coef_by_topic" in arrays:  # (T, F) as stored by format-5 models: used as read, no copy
+        # One copy of the coefficients, C-contiguous (T, F): each topic's row is gathered on its own in
+        # _decisions. ``coef`` (F, T), as the pipeline lays them out, is a view of it. Format-5 models
+        # store the (T, F) array (used as read, no copy); older ones the (F, T) array, copied once.
+        if "coef_by_topic" in arrays:
             self._coef_by_topic = np.ascontiguousarray(arrays["coef_by_topic"], dtype=np.float64)
-            self.coef = self._coef_by_topic.T
         else:
-            self.coef = np.ascontiguousarray(arrays["coef"], dtype=np.float64)
-            self._coef_by_topic = np.ascontiguousarray(self.coef.T)  # (T, F): small temporaries per topic
+            self._coef_by_topic = np.ascontiguousarray(np.asarray(arrays["coef"], dtype=np.float64).T)
+        self.coef = self._coef_by_topic.T
         self.intercept = np.asarray(arrays["intercept"], dtype=np.float64)
         self.calibrators = np.asarray(arrays["calibrators"], dtype=np.float64)
         self.thresholds = np.asarray(arrays["thresholds"], dtype=np.float64)
         self.n_features = int(settings["n_features"])
         self.blocks: list[dict[str, Any]] = settings["blocks"]
-        self._arrays = arrays
+        self._arrays = {k: v for k, v in arrays.items() if k != "coef"}
         self._idf = {b["name"]: np.asarray(arrays[f"{b['name']}.idf"]) for b in self.blocks if b.get("idf")}
         self._word_block = next((b for b in self.blocks if b["kind"] == "words"), None)
         self._vocabulary: dict[str, int] | None = None
-        self._vocabulary_set: frozenset[str] | None = None
         self._char_index: dict[str, _CharIndex] = {}
         self._terms: dict[str, Lexicon] = {}
         self._lite: JiebaLite | None = None
@@ -442,20 +505,19 @@ class FastModel:
             self._vocabulary = {w: i for i, w in enumerate(block["vocabulary"])}
             for w in block.get("stop_words", ()):
                 self._vocabulary.pop(w, None)
-        vocabulary = self._vocabulary
-        if self._vocabulary_set is None:
-            self._vocabulary_set = frozenset(vocabulary)
         token_lists = self.cut(texts, block)
-        if block["binary"]:
-            # the distinct known words of each text: one C-level pass over its tokens
-            known = [self._vocabulary_set.intersection(tokens) for tokens in token_lists]
-        else:
-            known = [[w for w in tokens if w in vocabulary] for tokens in token_lists]
-        counts = np.fromiter(map(len, known), dtype=np.int64, count=len(known))
+        # Every token's column (-1: not in the vocabulary) from one C-level pass, ``dict.get(token, -1)``
+        # by ``map`` over two iterables: one hash and one lookup per token. _tfidf counts repeats, or
+        # drops them for binary counts, as it sorts the entries.
+        counts = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
         cols = np.fromiter(
-            map(vocabulary.__getitem__, chain.from_iterable(known)), dtype=np.int64, count=int(counts.sum())
+            map(self._vocabulary.get, chain.from_iterable(token_lists), repeat(-1)),
+            dtype=np.int64,
+            count=int(counts.sum()),
         )
         rows = np.repeat(np.arange(len(texts), dtype=np.int64), counts)
+        known = cols >= 0
+        rows, cols = rows[known], cols[known]
         return self._tfidf(block, rows, cols, len(texts))
 
     def _chars(self, block: dict[str, Any], texts: Sequence[str]) -> _Block:
@@ -477,21 +539,29 @@ class FastModel:
         codes = codes.astype(np.int64) + 1
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + (3 if marked else 1)
         codes[np.cumsum(lengths[:-1]) - 1] = _SEPARATOR
-        doc = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(codes)]
+        # each n-gram found as one entry code (row * width + column), int32 when the codes fit: the
+        # batch's largest temporaries, so a worker's peak memory, are these
+        width = block["width"]
+        dtype = np.int32 if len(texts) * width < 2**31 else np.int64
+        doc = np.repeat(np.arange(len(texts), dtype=dtype), lengths)[: len(codes)]
         low, high = block["ngram_range"]
-        rows, cols = [], []
+        entries = []
         for n, (positions, found) in enumerate(index.ngrams(codes, high), start=1):
             if n >= low:
-                rows.append(doc[positions])
-                cols.append(found)
-        return self._tfidf(block, np.concatenate(rows), np.concatenate(cols), len(texts))
+                entry = doc[positions] * dtype(width)
+                np.add(entry, found, out=entry, casting="unsafe")  # a column < width: fits
+                entries.append(entry)
+        return self._tfidf_codes(block, np.concatenate(entries), len(texts))
 
     def _tfidf(self, block: dict[str, Any], rows: np.ndarray, cols: np.ndarray, n_rows: int) -> _Block:
         """Binary or count TF-IDF rows with unit L2 norm, as ``TfidfVectorizer.transform``."""
+        return self._tfidf_codes(block, rows * block["width"] + cols, n_rows)
+
+    def _tfidf_codes(self, block: dict[str, Any], codes: np.ndarray, n_rows: int) -> _Block:
+        """:meth:`_tfidf` of the entries ``row * width + column`` (any order, repeats counted)."""
         width = block["width"]
-        codes = rows * width + cols
         if n_rows * width < 2**31:
-            codes = codes.astype(np.int32)  # sorts twice as fast
+            codes = codes.astype(np.int32, copy=False)  # sorts twice as fast
         codes = np.sort(codes)
         first = np.ones(len(codes), dtype=bool)
         first[1:] = codes[1:] != codes[:-1]

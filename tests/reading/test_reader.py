@@ -218,3 +218,26 @@ def test_normalise_text_equals_the_plain_replacements() -> None:
         "x\xa0\r",
     ]:
         assert normalise_text(text) == text.replace("\r\n", "\n").replace("\r", "\n").translate(_SPACE_TABLE)
+
+
+def test_deferred_lines_give_the_same_articles_and_errors(tmp_path: Path) -> None:
+    """``tag --jobs N``'s reading process hands on undecoded lines; the workers' articles are read_articles'."""
+    from classifier.reading.reader import JsonLine, article_of, read_articles_deferred
+
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps({"id": "x", "text": "一"}, ensure_ascii=False), "", "  \u3000 ", json.dumps({"text": "二"})]
+    path.write_bytes(codecs.BOM_UTF8 + "\n".join(lines).encode("utf-8") + b"\n\n")
+    items = list(read_articles_deferred([path]))
+    assert all(isinstance(item, JsonLine) for item in items) and len(items) == 2, "blank lines are not handed on"
+    assert [article_of(item) for item in items] == list(read_articles([path]))
+    assert [a.id for a in read_articles([path])] == ["x", "a-L4"]
+
+    bad = tmp_path / "bad.jsonl"
+    good = [json.dumps({"text": f"第{i}篇文章"}, ensure_ascii=False).encode() for i in range(1, 9001)]
+    bad.write_bytes(b"\n".join([*good, b'{"text": "\xff"}', b"{not json"]) + b"\n")
+    items = list(read_articles_deferred([bad]))  # nothing is decoded or parsed yet
+    assert len(items) == 9002 and article_of(items[0]).text == "第1篇文章"
+    with pytest.raises(ClassifierError, match=r"bad.jsonl:9001: cannot be decoded as utf-8 \(byte 11 of the line\)"):
+        article_of(items[9000])
+    with pytest.raises(ClassifierError, match=r"bad.jsonl:9002: not valid JSON"):
+        article_of(items[9001])
