@@ -34,10 +34,15 @@ def install(command: Any, ctx: Any) -> None:
     for param in command.get_params(ctx):
         descriptor = getattr(param, "type_descriptor", None)
         if descriptor is not None and getattr(param, "_runtime_param", "absent") is None:
-            param._runtime_param = _PlainRuntimeParam(descriptor)
+            try:
+                param._runtime_param = _PlainRuntimeParam(descriptor)
+            except (TypeError, AttributeError, ValueError):  # pragma: no cover - a Typer whose private layer changed
+                return  # Typer's own coercion for every parameter left
     for sub in getattr(command, "commands", {}).values():
         install(sub, ctx)
 
+
+_NOT_PLAIN = object()  # a value left to Typer's own coercion
 
 if RuntimeParam is not None:
 
@@ -50,6 +55,16 @@ if RuntimeParam is not None:
             object.__setattr__(self, "_typer", None)
 
         def _coerce_value(self, value: Any, param: Any, ctx: Any) -> Any:
+            try:
+                plain = self._plain(value, param, ctx)
+            except (TypeError, AttributeError):  # pragma: no cover - a Typer whose private helpers changed
+                plain = _NOT_PLAIN
+            if plain is not _NOT_PLAIN:
+                return plain
+            return self._by_typer(value, param, ctx)
+
+        def _plain(self, value: Any, param: Any, ctx: Any) -> Any:
+            """The value converted as Typer would, or ``_NOT_PLAIN`` for Typer's own coercion."""
             annotation, info = self.annotation, self.parameter_info
             plain = info.parser is None and self._descriptor.file_annotation is None
             if plain and annotation is bool and isinstance(value, bool | None):  # an unset --help
@@ -76,6 +91,9 @@ if RuntimeParam is not None:
                     )
                 except ValueError:
                     pass  # Typer's own coercion says so, in its words
+            return _NOT_PLAIN
+
+        def _by_typer(self, value: Any, param: Any, ctx: Any) -> Any:
             if self._typer is None:
                 object.__setattr__(self, "_typer", build_runtime_param(self._descriptor))
             return self._typer._coerce_value(value, param=param, ctx=ctx)

@@ -9,7 +9,7 @@ CRC pass, no second read, so the arrays used are exactly the bytes whose digest 
 file changed or swapped after the read is not seen). Members that are compressed or not aligned
 (files written by ``numpy.savez``) are copied out. Arrays of Python objects are refused: no pickle.
 
-The file is read, not buffer: mapping it saves about 0.01 s of a cold start, but a file written
+The file is read, not mapped: mapping it saves about 0.01 s of a cold start, but a file written
 in place later (``cp`` over it) would then change a running process's model unchecked, or kill it
 with SIGBUS when truncated.
 """
