@@ -1,4 +1,4 @@
-"""Forked worker pools that end cleanly: workers leave Ctrl-C to the parent and die on SIGTERM."""
+"""Worker processes: forked pools that end cleanly (Ctrl-C left to the parent, death on SIGTERM), and their allocator setting."""
 
 from __future__ import annotations
 
@@ -57,3 +57,22 @@ def fork_pool(processes: int) -> Iterator[Pool]:
     finally:
         pool.terminate()  # on error, Ctrl-C or an abandoned generator: stop the workers now
         pool.join()
+
+
+def fix_mmap_threshold(threshold: int = 4 << 20) -> bool:
+    """Set glibc ``malloc``'s mmap threshold for this process to ``threshold`` bytes; whether it was set.
+
+    For a process that tags many batches. By default the threshold rises to the size of each large
+    block freed (up to 32 MiB), after which a batch's temporaries (a few MiB each) stay in the heap
+    when freed: a ``tag --jobs`` worker then holds about 20 MiB more than it uses (measured on the
+    pool x2). And wherever ``M_TRIM_THRESHOLD`` is set, as Dask's nanny sets it for its workers
+    (``MALLOC_TRIM_THRESHOLD_=65536``), the threshold stays at 128 KiB: every temporary above it
+    is a fresh mapping, and tagging ran about 30% slower (benchmarks/results/archive.md). A fixed
+    4 MiB keeps both off. Nothing happens where the C library is not glibc.
+    """
+    try:
+        import ctypes
+
+        return bool(ctypes.CDLL("libc.so.6").mallopt(-3, threshold))  # -3: M_MMAP_THRESHOLD
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        return False

@@ -1,4 +1,4 @@
-"""Forked worker pools: workers die on SIGTERM and leave Ctrl-C to the parent, whatever the parent installed."""
+"""Worker processes: forked pools (workers die on SIGTERM and leave Ctrl-C to the parent), and their allocator setting."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from classifier.processes import fork_pool
 
@@ -63,3 +65,13 @@ def test_available_cpus_follows_the_affinity_mask() -> None:
     finally:
         os.sched_setaffinity(0, mask)
     assert available_cpus() == len(mask)
+
+
+def test_the_mmap_threshold_is_fixed_where_the_c_library_is_glibc() -> None:
+    import platform
+
+    from classifier.processes import fix_mmap_threshold
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("mallopt is glibc's")
+    assert fix_mmap_threshold() is True

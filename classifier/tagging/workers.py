@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from classifier.article import Article
-from classifier.processes import available_cpus, can_fork, fork_pool
+from classifier.processes import available_cpus, can_fork, fix_mmap_threshold, fork_pool
 from classifier.reading.reader import JsonLine, article_of
 
 if TYPE_CHECKING:
@@ -93,26 +93,10 @@ def _tag_in_worker(batch: list[Article | JsonLine]) -> list[Any]:
     tagger, encode = _WORKER_STATE
     if isinstance(tagger, TaggerLoader):
         if _WORKER_TAGGER is None:
-            _return_large_blocks()
+            fix_mmap_threshold()  # batch temporaries given back to the system when freed
             _WORKER_TAGGER = tagger(dictionary=False)
         tagger = _WORKER_TAGGER
     return _tag(tagger, encode, batch)
-
-
-def _return_large_blocks(threshold: int = 4 << 20) -> None:
-    """Have glibc's ``malloc`` give blocks of ``threshold`` bytes or more back to the system when freed.
-
-    By default the threshold rises to the size of each large block freed (up to 32 MiB), after
-    which a batch's large temporaries (a few MiB each) stay in the heap when freed: a worker then
-    holds about 20 MiB more than it uses (measured, ``tag --jobs 2`` on the pool x2). A fixed
-    threshold keeps that off. Nothing happens where the C library has no ``mallopt`` (not glibc).
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, threshold)  # -3: M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 def tag_batches(
