@@ -320,6 +320,9 @@ def fit_features(prefix: Any, texts: Sequence[str]) -> Any:
         child.join()
     if not message:  # the forked fit failed: fit here, for the error to be this process's
         return prefix.fit_transform(texts)
+    # Not a file: bytes this function's own forked child wrote into an anonymous pipe that only the
+    # two processes hold (what multiprocessing's pools do with every result); nothing a user or
+    # another process can replace.
     fitted = {**here, **pickle.loads(message)}
     union.transformer_list = [(name, _Fitted(fitted[name][1])) for name, _ in blocks]
     try:

@@ -38,7 +38,7 @@ from classifier.model.decision import assign_columns, calibrate
 from classifier.model.lexicon import HASH_MULTIPLIER, pack_ngrams
 from classifier.model.lexicon import codes as _codes
 from classifier.model.text import JiebaTokenizer, normalise, weigh_title
-from classifier.tagging.segmenter import JiebaLite, Lexicon
+from classifier.tagging.segmenter import HashIndex, JiebaLite, Lexicon
 
 #: Inputs up to this many characters are cut with :class:`JiebaLite` while rjieba is not loaded: it cuts
 #: about 3 us a character after a 10-25 ms load, rjieba about 0.25 us after a 0.11 s load (measured).
@@ -209,65 +209,12 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
 _SEPARATOR = 0x110001  # a code (after the +1 shift) no text has: n-grams across it never match
 
 
-class _ColumnHash:
-    """Open addressing (linear probing) from distinct int64 keys to their positions in ``keys``.
-
-    A slot holds only the position (int32, ``-1``: empty); a slot's key is ``keys[position]``,
-    compared on every lookup. Load factor at most 1/4, as :class:`HashIndex`, in a quarter of its
-    memory (8 MiB for the 434,000 character n-grams of the default model, not 32): the second
-    gather, from the keys, costs little next to the memory saved in every worker process.
-    """
-
-    def __init__(self, keys: np.ndarray) -> None:
-        self.keys = keys
-        bits = max(4, int(np.ceil(np.log2(4 * len(keys) + 1))))
-        self.shift = 64 - bits
-        self.mask = (1 << bits) - 1
-        self.table = np.full(1 << bits, -1, dtype=np.int32)
-        home = self._slot(keys)
-        pending = np.arange(len(keys), dtype=np.int32)
-        probe = 0
-        while len(pending):
-            slots = (home[pending] + probe) & self.mask
-            empty = self.table[slots] == -1
-            claim, claim_slots = pending[empty], slots[empty]
-            self.table[claim_slots] = claim  # of several claims on one slot, one is stored: it won
-            won = np.zeros(len(keys), dtype=bool)
-            won[claim[self.table[claim_slots] == claim]] = True
-            pending = pending[~won[pending]]
-            probe += 1
-
-    def _slot(self, keys: np.ndarray) -> np.ndarray:
-        hashed = keys * np.int64(HASH_MULTIPLIER - (1 << 64))  # wraps mod 2**64, as uint64 would
-        hashed >>= self.shift
-        hashed &= self.mask
-        return hashed
-
-    def get(self, keys: np.ndarray) -> np.ndarray:
-        """The position of each key in ``self.keys``, ``-1`` for a key not there; int64, shape of ``keys``."""
-        out = np.full(len(keys), -1, dtype=np.int64)
-        pending = np.arange(len(keys))
-        slots = self._slot(keys)
-        probe = 0
-        while len(pending):
-            if probe:
-                slots = (self._slot(keys[pending]) + probe) & self.mask
-            stored = self.table[slots]
-            occupied = stored >= 0
-            match = occupied.copy()
-            match[occupied] = self.keys[stored[occupied]] == keys[pending[occupied]]
-            out[pending[match]] = stored[match]
-            pending = pending[occupied & ~match]  # another key in the slot: probe the next one
-            probe += 1
-        return out
-
-
 class _CharIndex:
     """Column of every 1-3-gram of a code-point array, for the character vocabulary.
 
     Unigrams of the Basic Multilingual Plane go through a direct table (one gather). Longer
     n-grams are looked up by binary search in the sorted keys until this process has looked up
-    ``HASH_AFTER`` of them, then through a :class:`_ColumnHash` built once: building it costs more
+    ``HASH_AFTER`` of them, then through a :class:`HashIndex` built once: building it costs more
     (0.12 s for 434,000 keys) than a single article's lookups, and less than a batch run's. When
     the vocabulary is closed (every n-gram's two (n-1)-grams are in it too, as with ``min_df=1``
     and no ``max_features``; checked when the hash is built), an n-gram is looked up only where
@@ -306,7 +253,7 @@ class _CharIndex:
         self.unigram = np.full(0x10001, -1, dtype=np.int64)  # index: code point + 1
         n_single = int(np.searchsorted(self.sorted_keys, 0x10001))  # BMP unigrams lead the sorted keys
         self.unigram[self.sorted_keys[:n_single]] = order[:n_single]
-        self.hash: _ColumnHash | None = None
+        self.hash: HashIndex | None = None
         # Known closed: n-grams are looked up only where their (n-1)-grams were found, from the first
         # article on; otherwise learnt when the hash is built.
         self.closed = bool(closed)
@@ -318,7 +265,7 @@ class _CharIndex:
         if self.hash is not None:
             return
         keys = self.keys
-        self.hash = _ColumnHash(keys)
+        self.hash = HashIndex(keys)
         self.sorted_keys, self.sorted_columns = keys[:0], None  # searched no more
         if self._closed_known:
             return

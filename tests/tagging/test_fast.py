@@ -236,17 +236,19 @@ def test_hash_index_finds_exactly_its_keys() -> None:
     assert (index.get(others) == -1).all()
 
 
-def test_column_hash_finds_exactly_its_keys_even_when_slots_collide() -> None:
+def test_hash_index_of_positions_finds_exactly_its_keys_even_when_slots_collide() -> None:
+    from classifier.tagging.segmenter import HashIndex
+
     rng = np.random.default_rng(1)
     keys = np.unique(rng.integers(0, 2**62, 5000, dtype=np.int64))
     keys = np.concatenate([keys, keys[:50] + (1 << 62)])  # shares the low bits: other home slots, same probes
-    table = fast._ColumnHash(keys)
+    table = HashIndex(keys)
     assert np.array_equal(table.get(keys), np.arange(len(keys)))
     assert table.table.dtype == np.int32 and len(table.table) >= 4 * len(keys)
     others = rng.integers(0, 2**62, 5000, dtype=np.int64)
     others = others[~np.isin(others, keys)]
     assert (table.get(others) == -1).all()
-    small = fast._ColumnHash(np.arange(3, dtype=np.int64) * 16)  # 16 slots, keys hashed close together
+    small = HashIndex(np.arange(3, dtype=np.int64) * 16)  # 16 slots, keys hashed close together
     assert np.array_equal(small.get(np.array([32, 16, 0, 48], np.int64)), [2, 1, 0, -1])
 
 
