@@ -709,15 +709,37 @@ class FastModel:
         return Features(indptr, cols[order], data[order], (n, self.n_features))
 
     def _decisions(self, parts: list[_Block], n: int) -> np.ndarray:
-        """Linear decisions ``(n, T)``, each row's products summed in column order (SciPy's order)."""
-        rows = np.concatenate([p.rows for p in parts])
-        cols = np.concatenate([p.cols + b["offset"] for p, b in zip(parts, self.blocks, strict=True)])
-        data = np.concatenate([p.values for p in parts])
-        decisions = np.empty((n, len(self.topics)))
-        for j, coef in enumerate(self._coef_by_topic):
-            # bincount adds each row's products in input order: the row's column order
-            decisions[:, j] = np.bincount(rows, weights=data * coef[cols], minlength=n)
-        return decisions + self.intercept
+        """Linear decisions ``(n, T)``, each row's products summed in column order (SciPy's order).
+
+        With SciPy's compiled ``csr_matvec`` (:func:`_csr_matvec`): per block and topic, one C loop
+        that continues each row's sum from the previous blocks' (``sum = y[i]; sum += x * coef``),
+        so the sums run over the blocks' concatenation in column order, as the pipeline's. Without
+        it, one ``np.bincount`` per topic over all entries: the same sums in the same order, four
+        times slower on a batch (a gather, a product and a bincount per topic, 19 ms against 2 ms
+        for 256 pool articles).
+        """
+        matvec = _csr_matvec()
+        if matvec is None:
+            rows = np.concatenate([p.rows for p in parts])
+            cols = np.concatenate([p.cols + b["offset"] for p, b in zip(parts, self.blocks, strict=True)])
+            data = np.concatenate([p.values for p in parts])
+            decisions = np.empty((n, len(self.topics)))
+            for j, coef in enumerate(self._coef_by_topic):
+                # bincount adds each row's products in input order: the row's column order
+                decisions[:, j] = np.bincount(rows, weights=data * coef[cols], minlength=n)
+            return decisions + self.intercept
+        by_topic = np.zeros((len(self.topics), n))
+        for part, block in zip(parts, self.blocks, strict=True):
+            if not len(part.rows):
+                continue
+            indptr = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(part.rows, minlength=n), out=indptr[1:])
+            cols = np.ascontiguousarray(part.cols, dtype=np.int64)
+            values = np.ascontiguousarray(part.values, dtype=np.float64)
+            lo, width = block["offset"], block["width"]
+            for coef, out in zip(self._coef_by_topic, by_topic, strict=True):
+                matvec(n, width, indptr, cols, values, coef[lo : lo + width], out)
+        return by_topic.T + self.intercept
 
     def _calibrate(self, decisions: np.ndarray) -> np.ndarray:
         return calibrate(decisions, self.calibrators)
@@ -838,6 +860,71 @@ class FastModel:
                     term = block["groups"][local]
                 return f"{block['name']}__{term}"
         raise IndexError(column)
+
+
+_MATVEC: list[Callable[..., None] | None] = []
+
+
+def _csr_matvec() -> Callable[..., None] | None:
+    """SciPy's compiled ``csr_matvec(n_row, n_col, indptr, indices, data, x, y)`` (``y += A @ x``), or ``None``.
+
+    SciPy comes with scikit-learn. Its extension module ``scipy.sparse._sparsetools`` is loaded on
+    its own, from its file, unless ``scipy.sparse`` is imported already: importing ``scipy.sparse``
+    costs 0.15 s (its array-API set-up), the module alone 0.5 ms. The function is checked once on a
+    small matrix holding a row of several entries, a row continued from a value in ``y`` and an
+    empty row: a SciPy without it, or whose loop sums otherwise, leaves ``None`` (the bincount
+    path, the same bits).
+    """
+    if not _MATVEC:
+        _MATVEC.append(_checked(_load_sparsetools()))
+    return _MATVEC[0]
+
+
+def _load_sparsetools() -> Any:
+    import sys
+
+    module = sys.modules.get("scipy.sparse._sparsetools")
+    if module is not None:
+        return module
+    try:
+        import importlib.machinery
+        import importlib.util
+        from pathlib import Path
+
+        scipy_spec = importlib.util.find_spec("scipy")  # finds the package without importing it
+        if scipy_spec is None or scipy_spec.origin is None:
+            return None
+        folder = Path(scipy_spec.origin).parent / "sparse"
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            path = folder / f"_sparsetools{suffix}"
+            if path.is_file():
+                spec = importlib.util.spec_from_file_location("scipy.sparse._sparsetools", path)
+                if spec is None or spec.loader is None:
+                    return None
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                return module
+    except (ImportError, OSError):
+        return None
+    return None
+
+
+def _checked(module: Any) -> Callable[..., None] | None:
+    matvec = getattr(module, "csr_matvec", None)
+    if matvec is None:
+        return None
+    indptr = np.array([0, 3, 3, 5], dtype=np.int64)
+    indices = np.array([0, 2, 3, 1, 2], dtype=np.int64)
+    data = np.array([0.1, 1e16, -1e16, 0.25, -3.0])
+    x = np.array([3.0, 5.0, 1.0, 1.0])
+    y = np.array([0.0, 7.0, 1.0])
+    try:
+        matvec(3, 4, indptr, indices, data, x, y)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    # row 0 in column order: (0.3 + 1e16) - 1e16 == 2.0, not 0.3; row 2 continued from 1.0
+    expected = [((0.0 + 0.1 * 3.0) + 1e16) - 1e16, 7.0, (1.0 + 0.25 * 5.0) + -3.0]
+    return matvec if y.tolist() == expected else None
 
 
 def _ranges(counts: np.ndarray) -> np.ndarray:

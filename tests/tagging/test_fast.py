@@ -132,6 +132,35 @@ def test_batches_of_one_and_of_many_agree(model: fast.FastModel) -> None:
     assert np.array_equal(together, one_by_one)
 
 
+def test_scipys_loop_is_found_and_the_bincount_path_gives_the_same_bits(
+    model: fast.FastModel, pipeline: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert fast._csr_matvec() is not None, "SciPy (scikit-learn's) compiled csr_matvec, checked"
+    sample = texts() + random_texts(60, seed=3)
+    with_loop = model.scores(sample)
+    monkeypatch.setattr(fast, "_MATVEC", [None])
+    assert np.array_equal(model.scores(sample), with_loop)
+    assert np.array_equal(with_loop, pipeline.predict_proba(sample))
+
+
+def test_a_loop_that_sums_in_another_order_is_refused() -> None:
+    def reversed_matvec(
+        n_row: int, n_col: int, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, x: np.ndarray, y: np.ndarray
+    ) -> None:
+        for i in range(n_row):
+            total = y[i]
+            for k in reversed(range(indptr[i], indptr[i + 1])):
+                total += data[k] * x[indices[k]]
+            y[i] = total
+
+    class Module:
+        csr_matvec = staticmethod(reversed_matvec)
+
+    assert fast._checked(Module()) is None
+    assert fast._checked(object()) is None
+    assert fast._checked(fast._load_sparsetools()) is not None
+
+
 def test_records_are_byte_identical_to_the_pipelines(model: fast.FastModel, pipeline: Any) -> None:
     from classifier.tagging.tagger import Tagger
 
