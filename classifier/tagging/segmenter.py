@@ -198,28 +198,34 @@ class HashIndex:
             probe += 1
 
     def _slot(self, keys: np.ndarray) -> np.ndarray:
-        hashed = keys * np.int64(HASH_MULTIPLIER - (1 << 64))  # wraps mod 2**64, as uint64 would
-        hashed >>= self.shift
-        hashed &= self.mask
-        return hashed
+        """Home slot of each key: the top bits of ``key * multiplier mod 2**64`` (a logical shift, no mask)."""
+        hashed = keys.view(np.uint64) * np.uint64(HASH_MULTIPLIER)
+        hashed >>= np.uint64(self.shift)
+        return hashed.view(np.int64)
 
     def get(self, keys: np.ndarray) -> np.ndarray:
-        """The value (or position) of each key, ``-1`` for a key not in the map; int64, shape of ``keys``."""
-        if keys.dtype == np.uint64:
-            keys = keys.view(np.int64)
-        out = np.full(len(keys), -1, dtype=np.int64)
-        pending = np.arange(len(keys))
+        """The value (or position) of each key, ``-1`` for a key not in the map; int64, shape of ``keys``.
+
+        An empty slot (``-1``) is looked up as ``keys[-1]``, the last key, without a test: a key
+        equal to it is in the map, and a key of the map is reached along its probe sequence before
+        any empty slot, so the comparison alone tells hits (most lookups end at the first probe).
+        """
+        keys = np.asarray(keys)
+        keys = keys.view(np.int64) if keys.dtype == np.uint64 else keys.astype(np.int64, copy=False)
+        if not len(self.keys):
+            return np.full(len(keys), -1, dtype=np.int64)
         slots = self._slot(keys)
-        probe = 0
+        stored = self.table.take(slots)
+        hit = self.keys.take(stored) == keys
+        out = np.where(hit, stored, -1)
+        pending = np.flatnonzero(hit < (stored >= 0))  # another key in the slot: probe the next ones
+        probe = 1
         while len(pending):
-            if probe:
-                slots = (self._slot(keys[pending]) + probe) & self.mask
-            stored = self.table[slots]
-            occupied = stored >= 0
-            match = occupied.copy()
-            match[occupied] = self.keys[stored[occupied]] == keys[pending[occupied]]
-            out[pending[match]] = stored[match]
-            pending = pending[occupied & ~match]  # another key in the slot: probe the next one
+            wanted = keys[pending]
+            stored = self.table.take((slots[pending] + probe) & self.mask)
+            hit = self.keys.take(stored) == wanted
+            out[pending[hit]] = stored[hit]
+            pending = pending[hit < (stored >= 0)]
             probe += 1
         if self.values is not None:
             found = out >= 0
