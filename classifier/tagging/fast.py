@@ -824,7 +824,11 @@ class FastModel:
             self._long_word = np.fromiter((len(w) >= 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
         keep = self._long_word[part.cols]
         rows, cols, values = part.rows[keep], part.cols[keep], part.values[keep]
-        order = np.lexsort((cols, -values, rows))
+        # (row, -value, column) order: the entries come in (row, column) order, so a stable sort by
+        # -value then a stable sort by row (a radix sort on int16) give lexsort's order in half its time
+        order = np.argsort(-values, kind="stable")
+        by_row = rows[order]
+        order = order[np.argsort(by_row.astype(np.int16) if n <= 2**15 else by_row, kind="stable")]
         rows, cols = rows[order], cols[order]
         starts = np.searchsorted(rows, np.arange(n))
         rank = np.arange(len(rows)) - starts[rows]

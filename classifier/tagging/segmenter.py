@@ -114,16 +114,19 @@ class Lexicon:
         h = np.zeros(len(alive), dtype=np.uint64)
         out_s, out_l, out_w = [], [], []
         wide = codes.astype(np.uint64) + np.uint64(1)
+        # how many characters each position's segment holds from it on: a word of length L fits if L <= room
+        if n:
+            run_ends = np.append(np.flatnonzero(segment[1:] != segment[:-1]) + 1, n)
+            room = run_ends[np.searchsorted(run_ends, alive, side="right")] - alive
+        else:
+            room = np.zeros(0, dtype=np.int64)
         for length in range(1, self.max_len + 1):
             if not len(alive):
                 break
+            ok = room >= length
+            if not ok.all():
+                alive, h, room = alive[ok], h[ok], room[ok]
             end = alive + (length - 1)
-            ok = end < n
-            if not ok.all():
-                alive, h, end = alive[ok], h[ok], end[ok]
-            ok = segment[end] == segment[alive]
-            if not ok.all():
-                alive, h, end = alive[ok], h[ok], end[ok]
             h = h * mult + wide[end]
             lo, hi = self.length_ptr[length], self.length_ptr[length + 1]
             if self.index is not None:
@@ -151,7 +154,7 @@ class Lexicon:
                 out_l.append(np.full(int(exact.sum()), length, dtype=np.int64))
                 out_w.append(words[exact])
             if keep is not None:
-                alive, h = alive[keep], h[keep]
+                alive, h, room = alive[keep], h[keep], room[keep]
         if not out_s:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
