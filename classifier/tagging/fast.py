@@ -49,6 +49,7 @@ LITE_BUDGET_CHARS = 200_000
 _BITS = 21  # a code point fits in 21 bits; a 1-3-gram key is three of them (+1 each) in an int64
 _UNKNOWN = np.uint32(0xFFFFFFFE)
 _COMPLEX = np.uint32(0xFFFFFFFF)
+_EXPANDS = np.uint32(0xFFFFFFFD)
 
 
 def _unpack_ngram(key: int) -> str:
@@ -66,9 +67,11 @@ class _CharTable:
     """Per-code-point facts for normalising, filled lazily for the code points met (one per process).
 
     ``final(codes)[i]``: ``NFKC(c).lower()`` for ``c = codes[i]`` when that is one character and ``c`` can be normalised on its
-    own (see :meth:`_classify`), ``_COMPLEX`` otherwise, ``_UNKNOWN`` until met. ``space[c]`` and
-    ``digit[c]``: whether the normalised character is white space (``\\s``) / a decimal digit (``\\d``).
-    ``traditional[c]``: whether OpenCC's ``t2s`` changes ``c`` (:func:`classifier.chinese.traditional_chars`).
+    own (see :meth:`_classify`), ``_EXPANDS`` when it is several (``expansion[c]``: their code
+    points, as "…" gives "..." and "℃" gives "°c"), ``_COMPLEX`` when ``c`` needs its context,
+    ``_UNKNOWN`` until met. ``space[c]`` and ``digit[c]``: whether the normalised character is
+    white space (``\\s``) / a decimal digit (``\\d``). ``traditional[c]``: whether OpenCC's ``t2s``
+    changes ``c`` (:func:`classifier.chinese.traditional_chars`).
     """
 
     def __init__(self) -> None:
@@ -79,12 +82,13 @@ class _CharTable:
         self.digit = np.zeros(0x110000, dtype=bool)
         self.traditional = np.zeros(0x110000, dtype=bool)
         self.traditional[_codes("".join(sorted(traditional_chars())))] = True
+        self.expansion: dict[int, tuple[int, ...]] = {}
 
     def learn(self, codes: np.ndarray) -> None:
         """Fill the tables for the code points of ``codes`` not met before (and their normal forms).
 
-        ``final[c]`` is written last, after everything a reader of it needs (``space``, ``digit``
-        and the entries of its normal form), so a table is never seen half-filled.
+        ``final[c]`` is written last, after everything a reader of it needs (``space``, ``digit``,
+        ``expansion`` and the entries of its normal form), so a table is never seen half-filled.
         """
         unknown = codes[self._final[codes] == 0]
         if not len(unknown):
@@ -96,10 +100,17 @@ class _CharTable:
             self.digit[c] = ch.isdecimal()
             learnt.append((c, self._classify(c)))
         here = {c for c, _ in learnt}  # finished by this call; never recurse into them (no cycles)
-        finals = [f for _, f in learnt if f != _COMPLEX and f not in here and self._final[f] == 0]
+        finals = {f for _, forms in learnt for f in forms or () if f not in here and self._final[f] == 0}
         if finals:
-            self.learn(np.asarray(finals, dtype=np.uint32))
-        for c, final in learnt:
+            self.learn(np.asarray(sorted(finals), dtype=np.uint32))
+        for c, forms in learnt:
+            if forms is None:
+                final = int(_COMPLEX)
+            elif len(forms) == 1:
+                final = forms[0]
+            else:
+                self.expansion[c] = forms
+                final = int(_EXPANDS)
             self._final[c] = final ^ int(_UNKNOWN)
 
     def final(self, codes: np.ndarray) -> np.ndarray:
@@ -107,25 +118,25 @@ class _CharTable:
         return self._final[codes] ^ _UNKNOWN
 
     @staticmethod
-    def _classify(c: int) -> int:
-        """``NFKC(c).lower()`` as a code point, or ``_COMPLEX`` when ``c`` needs its context.
+    def _classify(c: int) -> tuple[int, ...] | None:
+        """``NFKC(c).lower()`` as code points, or ``None`` when ``c`` needs its context.
 
         NFKC of a text equals NFKC of each character when no character composes with a
         neighbour: every character a canonical composition can take second is a combining mark
         (category M) or a Hangul jamo (U+1100-U+11FF), and lower-casing is per character except
-        for capital sigma and characters that lower to several.
+        for capital sigma (final sigma depends on the next character).
         """
         ch = chr(c)
         nfkc = unicodedata.normalize("NFKC", ch)
-        if len(nfkc) != 1 or nfkc == "\u03a3":
-            return int(_COMPLEX)
+        if not nfkc or "\u03a3" in nfkc:
+            return None
         lower = nfkc.lower()
-        if len(lower) != 1:
-            return int(_COMPLEX)
-        for x in (ch, nfkc, lower):
+        if not lower or lower != "".join(x.lower() for x in nfkc) or (len(nfkc) == 1 and len(lower) != 1):
+            return None
+        for x in (ch, *nfkc, *lower):
             if unicodedata.category(x).startswith("M") or 0x1100 <= ord(x) <= 0x11FF:
-                return int(_COMPLEX)
-        return ord(lower)
+                return None
+        return tuple(map(ord, lower))
 
 
 _TABLE: _CharTable | None = None
@@ -157,8 +168,9 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     A text holding a character OpenCC's ``t2s`` changes goes through
     :func:`classifier.model.text.normalise` whole (OpenCC converts phrase by phrase, so its
     output depends on the neighbours), as does a text holding a character whose NFKC depends on
-    its neighbours (combining marks, Hangul jamo, compatibility characters that expand to
-    several, such as "…" or "℃"; about 3% of the XWLB pool).
+    its neighbours (combining marks, Hangul jamo, capital sigma; none in the XWLB pool). A
+    compatibility character that expands to several ("…", "℃", "Ⅱ": 2.6% of the pool's articles)
+    is expanded in place.
     """
     if not texts:
         return [], np.zeros(0, dtype=bool)
@@ -175,6 +187,19 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     complex_docs[doc[complex_char]] = True
     if complex_docs.any():
         final = np.where(complex_char, np.uint32(0x3F), final)  # those texts are redone below
+    expands = np.flatnonzero(final == _EXPANDS)
+    if len(expands):
+        # a character whose NFKC is several ("…" -> "...") becomes its code points in place
+        forms = [table.expansion[c] for c in codes[expands].tolist()]
+        sizes = np.fromiter(map(len, forms), dtype=np.int64, count=len(forms))
+        counts = np.ones(len(final), dtype=np.int64)
+        counts[expands] = sizes
+        at = np.cumsum(counts) - counts
+        final, doc = np.repeat(final, counts), np.repeat(doc, counts)
+        final[np.repeat(at[expands], sizes) + _ranges(sizes)] = np.fromiter(
+            chain.from_iterable(forms), dtype=np.uint32, count=int(sizes.sum())
+        )
+        lengths = np.bincount(doc, minlength=len(texts))
     space = table.space[final]
     # a white-space run becomes one space; a space at a text's start or end goes
     starts = np.zeros(len(texts) + 1, dtype=np.int64)

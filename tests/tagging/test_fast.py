@@ -241,6 +241,20 @@ def test_normalise_batch_equals_normalise() -> None:
     assert fast.normalise_batch(sample) == [normalise(t) for t in sample]
 
 
+def test_characters_that_expand_are_normalised_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ "…", "℃", "Ⅲ" and others NFKC turns into several characters need no per-text fallback."""
+    from classifier.model.text import normalise
+
+    sample = ["气温 30℃…", "Ⅲ期 …… 项目", "㈠ ⑴ ½ ﬁ ㏘", "\u3000…\u3000\n℃ ", "…", " ℃", "ＡⅫ\u2000…b"]
+    expected = [normalise(t) for t in sample]
+
+    def no_fallback(text: str) -> str:
+        raise AssertionError(f"{text!r} went through normalise")
+
+    monkeypatch.setattr(fast, "normalise", no_fallback)
+    assert fast.normalise_batch(sample) == expected
+
+
 def test_normalise_batch_on_random_code_points() -> None:
     """Any characters of planes 0-2 (marks, jamo, compatibility forms, white space of every kind)."""
     from classifier.model.text import normalise
