@@ -318,26 +318,34 @@ class _CharIndex:
         bmp = codes <= 0x10000
         out = self.unigram[np.where(bmp, codes, 0)]
         if not bmp.all():
-            wide = np.flatnonzero(~bmp)
-            out[wide] = self.get(codes[wide])
+            # codes beyond are the texts' separator: no column (unigram[0] is -1), nothing to look up
+            wide = np.flatnonzero(~bmp & (codes <= 0x110000))
+            if len(wide):
+                out[wide] = self.get(codes[wide])
         return out
 
     def ngrams(self, codes: np.ndarray, high: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """For ``n = 1..high``: the start positions of the n-grams found and their columns."""
-        found = self._unigrams(codes)
-        hit = np.flatnonzero(found >= 0)
-        yield hit, found[hit]
+        columns = self._unigrams(codes)
+        hit = np.flatnonzero(columns >= 0)
+        yield hit, columns[hit]
+        found = columns >= 0
         keys = codes
         for n in range(2, high + 1):
             keys = (keys[:-1] << _BITS) | codes[n - 1 :]
             if self.closed:
-                candidates = np.flatnonzero((found[:-1] >= 0) & (found[1:] >= 0))
-                found = np.full(len(keys), -1, dtype=np.int64)
-                found[candidates] = self.get(keys[candidates])
+                candidates = np.flatnonzero(found[:-1] & found[1:])
+                columns = self.get(keys[candidates])
+                ok = columns >= 0
+                hit, columns = candidates[ok], columns[ok]
             else:
-                found = self.get(keys)
-            hit = np.flatnonzero(found >= 0)
-            yield hit, found[hit]
+                columns = self.get(keys)
+                hit = np.flatnonzero(columns >= 0)
+                columns = columns[hit]
+            yield hit, columns
+            if n < high:
+                found = np.zeros(len(keys), dtype=bool)
+                found[hit] = True
 
 
 # --- the model ------------------------------------------------------------------------------
@@ -409,7 +417,7 @@ class _Pieces:
 
 @dataclass
 class _Block:
-    """One block's entries for a batch: COO sorted by (row, column), columns local to the block."""
+    """One block's entries for a batch: COO sorted by (row, column), columns local to the block (int32 or int64)."""
 
     rows: np.ndarray
     cols: np.ndarray
@@ -535,26 +543,27 @@ class FastModel:
         if n_rows * width < 2**31:
             codes = codes.astype(np.int32, copy=False)  # sorts twice as fast
         codes = np.sort(codes)
-        first = np.ones(len(codes), dtype=bool)
-        first[1:] = codes[1:] != codes[:-1]
+        first = np.empty(len(codes), dtype=bool)
+        first[:1] = True
+        np.not_equal(codes[1:], codes[:-1], out=first[1:])
         starts = np.flatnonzero(first)
-        codes = codes[starts].astype(np.int64)
-        rows, cols = codes // width, codes % width
+        rows, cols = np.divmod(codes[starts], width)  # int32 when the codes are
         if block["binary"]:
-            values = np.ones(len(codes))
+            # every count is 1, and so is its sublinear form (log(1) + 1): the values are the idf's as they are
+            values = self._idf[block["name"]].take(cols) if block.get("idf") else np.ones(len(cols))
         else:
             values = np.diff(np.append(starts, len(first))).astype(np.float64)
-        if block["sublinear_tf"]:
-            np.log(values, values)
-            values += 1.0
-        if block.get("idf"):
-            values *= self._idf[block["name"]][cols]
+            if block["sublinear_tf"]:
+                np.log(values, values)
+                values += 1.0
+            if block.get("idf"):
+                values *= self._idf[block["name"]].take(cols)
         squares = np.bincount(rows, weights=values * values, minlength=n_rows)  # in order, like sklearn's loop
         norms = np.sqrt(squares)
         norms[squares == 0.0] = 1.0
-        values /= norms[rows]
+        values /= norms.take(rows)
         if block.get("weight") is not None:
-            values = values * block["weight"]
+            values *= block["weight"]
         return _Block(rows, cols, values)
 
     def _term_priors(self, block: dict[str, Any], texts: Sequence[str], weights: np.ndarray, n_rows: int) -> _Block:
@@ -757,9 +766,11 @@ class FastModel:
         for part, block in zip(parts, self.blocks, strict=True):
             if not len(part.rows):
                 continue
-            indptr = np.zeros(n + 1, dtype=np.int64)
+            # int32 column indices where a block has them (half the memory traffic), the row pointers alike
+            index_type = np.int32 if part.cols.dtype == np.int32 else np.int64
+            indptr = np.zeros(n + 1, dtype=index_type)
             np.cumsum(np.bincount(part.rows, minlength=n), out=indptr[1:])
-            cols = np.ascontiguousarray(part.cols, dtype=np.int64)
+            cols = np.ascontiguousarray(part.cols, dtype=index_type)
             values = np.ascontiguousarray(part.values, dtype=np.float64)
             lo, width = block["offset"], block["width"]
             for coef, out in zip(self._coef_by_topic, by_topic, strict=True):
