@@ -129,7 +129,16 @@ class Lexicon:
             end = alive + (length - 1)
             h = h * mult + wide[end]
             lo, hi = self.length_ptr[length], self.length_ptr[length + 1]
-            if self.index is not None:
+            if self.index is not None and length == 1:
+                # every position alive starts a word (the first-character filter): no lookup, only
+                # the one-character words to find, by their code points
+                singles = self.chars[self.char_start[1] : self.char_start[2]].astype(np.uint32)
+                order = np.argsort(singles)
+                first = codes[alive]
+                hit = np.isin(first, singles)
+                words = lo + order[np.searchsorted(singles[order], first[hit])]
+                keep = None
+            elif self.index is not None:
                 found = self.index.get(_salted(h, length))
                 # a salted hash of another length can collide: only words of this length count
                 hit = (found >= lo) & (found < hi)

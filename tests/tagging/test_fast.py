@@ -295,6 +295,27 @@ def test_hash_index_of_positions_finds_exactly_its_keys_even_when_slots_collide(
     assert np.array_equal(small.get(np.array([32, 16, 0, 48], np.int64)), [2, 1, 0, -1])
 
 
+def test_term_matching_by_hash_index_equals_the_plain_search() -> None:
+    """The indexed lexicon (term lists: one-character words found by code point, longer ones hashed) finds what the plain one finds."""
+    from classifier.model.lexicon import codes, lexicon_arrays
+    from classifier.tagging.segmenter import Lexicon
+
+    rng = random.Random(5)
+    alphabet = "能源风电光伏储网中国"
+    words = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(80)})
+    assert any(len(w) == 1 for w in words)
+    arrays = lexicon_arrays("x", words, range(len(words)))
+    plain = Lexicon(arrays["x.chars"], arrays["x.hash"], arrays["x.length_ptr"])
+    indexed = Lexicon(arrays["x.chars"], arrays["x.hash"], arrays["x.length_ptr"], indexed=True)
+    texts = ["".join(rng.choice(alphabet + "x ") for _ in range(rng.randint(0, 40))) for _ in range(50)]
+    points = codes("".join(texts))
+    segment = np.repeat(np.arange(len(texts)), [len(t) for t in texts])
+    segment[points == ord(" ")] = -1
+    found = {tuple(m) for m in zip(*(a.tolist() for a in indexed.matches(points, segment)), strict=True)}
+    expected = {tuple(m) for m in zip(*(a.tolist() for a in plain.matches(points, segment)), strict=True)}
+    assert found == expected and found
+
+
 def test_char_lookups_by_search_and_by_hash_give_the_same_features(seed_model: Path, pipeline: Any) -> None:
     from classifier.tagging.tagger import load_tagging_model
 
