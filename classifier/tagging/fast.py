@@ -175,60 +175,69 @@ def _normalise_batch(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
     if not texts:
         return [], np.zeros(0, dtype=bool)
     table = _char_table()
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     codes = _codes("".join(texts))
-    doc = np.repeat(np.arange(len(texts)), lengths)
-    traditional_docs = np.zeros(len(texts), dtype=bool)
-    traditional_docs[doc[table.traditional[codes]]] = True
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    traditional_docs = np.zeros(n, dtype=bool)
+    traditional_docs[_texts_of(starts, np.flatnonzero(table.traditional[codes]))] = True
     table.learn(codes)
     final = table.final(codes)
-    complex_char = final == _COMPLEX
     complex_docs = traditional_docs.copy()
-    complex_docs[doc[complex_char]] = True
-    if complex_docs.any():
-        final = np.where(complex_char, np.uint32(0x3F), final)  # those texts are redone below
-    expands = np.flatnonzero(final == _EXPANDS)
-    if len(expands):
-        # a character whose NFKC is several ("…" -> "...") becomes its code points in place
-        forms = [table.expansion[c] for c in codes[expands].tolist()]
-        sizes = np.fromiter(map(len, forms), dtype=np.int64, count=len(forms))
-        counts = np.ones(len(final), dtype=np.int64)
-        counts[expands] = sizes
-        at = np.cumsum(counts) - counts
-        final, doc = np.repeat(final, counts), np.repeat(doc, counts)
-        final[np.repeat(at[expands], sizes) + _ranges(sizes)] = np.fromiter(
-            chain.from_iterable(forms), dtype=np.uint32, count=int(sizes.sum())
-        )
-        lengths = np.bincount(doc, minlength=len(texts))
+    special = np.flatnonzero(final >= _EXPANDS)  # _EXPANDS or _COMPLEX (every code point is learnt)
+    if len(special):
+        kinds = final[special]
+        redone = special[kinds == _COMPLEX]
+        complex_docs[_texts_of(starts, redone)] = True
+        final[redone] = 0x3F  # those texts are redone below
+        expands = special[kinds == _EXPANDS]
+        if len(expands):
+            # a character whose NFKC is several ("…" -> "...") becomes its code points in place
+            forms = [table.expansion[c] for c in codes[expands].tolist()]
+            sizes = np.fromiter(map(len, forms), dtype=np.int64, count=len(forms))
+            counts = np.ones(len(final), dtype=np.int64)
+            counts[expands] = sizes
+            at = np.cumsum(counts) - counts
+            final = np.repeat(final, counts)
+            final[np.repeat(at[expands], sizes) + _ranges(sizes)] = np.fromiter(
+                chain.from_iterable(forms), dtype=np.uint32, count=int(sizes.sum())
+            )
+            lengths += np.bincount(_texts_of(starts, expands), weights=sizes - 1, minlength=n).astype(np.int64)
+            np.cumsum(lengths, out=starts[1:])
     space = table.space[final]
     # a white-space run becomes one space; a space at a text's start or end goes
-    starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
     previous_space = np.empty_like(space)
     previous_space[1:] = space[:-1]
     previous_space[starts[:-1][lengths > 0]] = False
     keep = ~(space & previous_space)
-    final = np.where(space, np.uint32(0x20), final)
-    kept_doc = doc[keep]
+    np.putmask(final, space, np.uint32(0x20))
     kept = final[keep]
     kept_space = space[keep]
-    n_kept = np.bincount(kept_doc, minlength=len(texts))
-    kept_starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(n_kept, out=kept_starts[1:])
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    kept_starts = kept_before[starts]
+    n_kept = np.diff(kept_starts)
     nonempty = n_kept > 0
-    drop = np.zeros(len(kept), dtype=bool)
     first, last = kept_starts[:-1][nonempty], kept_starts[1:][nonempty] - 1
-    drop[first[kept_space[first]]] = True
-    drop[last[kept_space[last]]] = True
-    if drop.any():
-        kept, kept_doc = kept[~drop], kept_doc[~drop]
-        n_kept = np.bincount(kept_doc, minlength=len(texts))
+    drop_first, drop_last = kept_space[first], kept_space[last]
+    if drop_first.any() or drop_last.any():
+        drop = np.zeros(len(kept), dtype=bool)
+        drop[first[drop_first]] = True
+        drop[last[drop_last]] = True
+        kept = kept[~drop]
+        n_kept[nonempty] -= drop_first.astype(np.int64) + (drop_last & (last != first))
     joined = kept.tobytes().decode("utf-32-le")
     cuts = np.concatenate(([0], np.cumsum(n_kept))).tolist()
-    out = [joined[cuts[i] : cuts[i + 1]] for i in range(len(texts))]
+    out = [joined[cuts[i] : cuts[i + 1]] for i in range(n)]
     for i in np.flatnonzero(complex_docs).tolist():
         out[i] = normalise(texts[i])
     return out, traditional_docs
+
+
+def _texts_of(starts: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """The text each position of the joined texts belongs to (``starts``: the texts' starts, then the end)."""
+    return np.searchsorted(starts, positions, side="right") - 1
 
 
 _SEPARATOR = 0x110001  # a code (after the +1 shift) no text has: n-grams across it never match
@@ -832,6 +841,7 @@ class FastModel:
         keywords = self._keywords(parts, n, n_keywords)
         features = self._csr(parts, n) if explain else None
         topics = self.topics
+        four = repeat(4)  # round(score, 4), from map
         out = []
         for i, (article, row, assigned) in enumerate(
             zip(articles, scores.tolist(), assign_columns(scores, self.thresholds, top), strict=True)
@@ -840,7 +850,7 @@ class FastModel:
                 "id": article.id,
                 "title": article.title,
                 "topics": [topics[j] for j in assigned],
-                "scores": {t: round(s, 4) for t, s in zip(topics, row, strict=True)},
+                "scores": dict(zip(topics, map(round, row, four), strict=True)),
                 "keywords": keywords[i],
             }
             if features is not None:
