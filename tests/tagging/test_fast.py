@@ -319,13 +319,18 @@ def test_term_matching_by_hash_index_equals_the_plain_search() -> None:
 def test_char_lookups_by_search_and_by_hash_give_the_same_features(seed_model: Path, pipeline: Any) -> None:
     from classifier.tagging.tagger import load_tagging_model
 
+    single = load_tagging_model(seed_model).model
+    single.scores(texts()[:1])
+    assert all(index.hash is None for index in single._char_index.values()), "one article: no hash built"
     searching = load_tagging_model(seed_model).model
+    for index in searching._char_index.values():
+        index.HASH_AFTER = 10**12  # binary search throughout
     hashing = load_tagging_model(seed_model).model
     hashing.prepare()
     sample = texts()[:30] + random_texts()[:30]
     assert_same_features(searching, pipeline, sample)
     assert_same_features(hashing, pipeline, sample)
-    assert all(index.hash is None for index in searching._char_index.values()), "small inputs: no hash built"
+    assert all(index.hash is None for index in searching._char_index.values())
     assert all(index.hash is not None and index.closed for index in hashing._char_index.values())
 
 
