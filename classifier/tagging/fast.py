@@ -872,6 +872,17 @@ class FastModel:
             self._long_word = np.fromiter((len(w) >= 2 for w in vocabulary), dtype=bool, count=len(vocabulary))
         keep = self._long_word[part.cols]
         rows, cols, values = part.rows[keep], part.cols[keep], part.values[keep]
+        counts = np.bincount(rows, minlength=n)
+        width = int(counts.max(initial=0))
+        if k < width and n * width <= 16 * len(rows):
+            # only entries at or above their row's k-th largest value can be among its first k: that
+            # value from a partition of the rows laid out side by side (-inf where a row is shorter)
+            rank = np.arange(len(rows)) - (np.cumsum(counts) - counts).take(rows)
+            side_by_side = np.full((n, width), np.inf)
+            side_by_side[rows, rank] = -values
+            kth = -np.partition(side_by_side, k - 1, axis=1)[:, k - 1]
+            candidate = values >= kth.take(rows)
+            rows, cols, values = rows[candidate], cols[candidate], values[candidate]
         # (row, -value, column) order: the entries come in (row, column) order, so a stable sort by
         # -value then a stable sort by row (a radix sort on int16) give lexsort's order in half its time
         order = np.argsort(-values, kind="stable")

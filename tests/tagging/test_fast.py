@@ -161,6 +161,28 @@ def test_a_loop_that_sums_in_another_order_is_refused() -> None:
     assert fast._checked(fast._load_sparsetools()) is not None
 
 
+def test_keywords_take_each_rows_highest_values_ties_to_the_lower_column(model: fast.FastModel) -> None:
+    rng = np.random.default_rng(7)
+    vocabulary = model.blocks[0]["vocabulary"]
+    n = 40
+    entries = sorted(
+        {
+            (int(r), int(c))
+            for r, c in zip(rng.integers(0, n, 3000), rng.integers(0, len(vocabulary), 3000), strict=True)
+        }
+    )
+    rows = np.array([r for r, _ in entries], dtype=np.int64)
+    cols = np.array([c for _, c in entries], dtype=np.int64)
+    values = rng.choice([0.1, 0.2, 0.25, 0.3], len(entries))  # many ties
+    parts = [fast._Block(rows, cols, values)]
+    for k in (1, 5, 40):
+        expected: list[list[str]] = [[] for _ in range(n)]
+        for i in np.lexsort((cols, -values, rows)).tolist():
+            if len(vocabulary[cols[i]]) >= 2 and len(expected[rows[i]]) < k:
+                expected[rows[i]].append(vocabulary[cols[i]])
+        assert model._keywords(parts, n, k) == expected
+
+
 def test_records_are_byte_identical_to_the_pipelines(model: fast.FastModel, pipeline: Any) -> None:
     from classifier.tagging.tagger import Tagger
 
