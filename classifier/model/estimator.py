@@ -292,7 +292,7 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         n = Y.shape[1]
         if self.empty_calibrator_ is not None:  # the "has no topic" model is one more column
             Y = np.column_stack([Y, (Y.sum(1) == 0).astype(int)])
-        fitted = self._map(_fit_final, (self, X, Y, weights), range(Y.shape[1]))
+        fitted = self._map(_fit_final, (self, _sorted_rows(X), Y, weights), range(Y.shape[1]))
         self.estimators_ = fitted[:n]
         self.abstainer_ = fitted[n] if len(fitted) > n else None
         return self
@@ -314,7 +314,11 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
 
     def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         folds = KFold(n_splits=min(self.cv_folds, len(Y)), shuffle=True, random_state=self.random_state)
-        splits = [(train, held, X[train], X[held]) for train, held in folds.split(X)]
+        # liblinear's fit sorts the column indices of each row of its training matrix (in place, as
+        # scikit-learn checks it): sort them once here rather than in every process for every topic.
+        # The held-out rows keep their order: a decision value sums its row in the order stored.
+        ordered = _sorted_rows(X)
+        splits = [(train, held, ordered[train], X[held]) for train, held in folds.split(X)]
         tasks = [(f, j) for f in range(len(splits)) for j in range(Y.shape[1])]
         decisions = np.zeros(Y.shape, dtype=float)
         for (f, j), values in zip(tasks, self._map(_fit_fold, (self, splits, Y, weights), tasks), strict=True):
@@ -406,6 +410,15 @@ def _fit_fold(task: tuple[int, int]) -> np.ndarray:
         X_train, y_train, sample_weight=weights[train]
     )
     return model.decision_function(X_held)
+
+
+def _sorted_rows(X: Any) -> Any:
+    """``X`` with each row's column indices sorted (a copy when they were not), as liblinear's fits sort them."""
+    if not sparse.issparse(X) or X.format != "csr" or X.has_sorted_indices:
+        return X
+    ordered = X.copy()
+    ordered.sort_indices()
+    return ordered
 
 
 def _fit_final(j: int) -> LogisticRegression:
