@@ -12,18 +12,23 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.metrics import average_precision_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MultiLabelBinarizer
 
-from classifier.article import Article, topic_counts
-from classifier.errors import ClassifierError
-from classifier.files import sha256_file
-from classifier.locations import project_relative
-from classifier.metrics import compute_metrics
-from classifier.model.estimator import build_pipeline
-from classifier.model.features import fit_features
-from classifier.taxonomy import Taxonomy, load_taxonomy
+from classifier.model.imports import import_scikit_learn
+
+import_scikit_learn()  # before any scikit-learn import: without pandas (see there)
+
+from sklearn.metrics import average_precision_score  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import MultiLabelBinarizer  # noqa: E402
+
+from classifier.article import Article, topic_counts  # noqa: E402
+from classifier.errors import ClassifierError  # noqa: E402
+from classifier.files import sha256_file  # noqa: E402
+from classifier.locations import project_relative  # noqa: E402
+from classifier.metrics import compute_metrics  # noqa: E402
+from classifier.model.estimator import build_pipeline  # noqa: E402
+from classifier.model.features import fit_features  # noqa: E402
+from classifier.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 
 MIN_EXAMPLES = 2
 PRIOR_ID_PREFIX = "prior:"
