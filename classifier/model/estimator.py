@@ -242,7 +242,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
         abstaining = self.abstain is not None and min(empty[mask].sum(), (1 - empty[mask]).sum()) >= 2
         # The "has no topic" target rides along as one more column: same folds, same calibration.
         targets = np.column_stack([Y, empty]) if abstaining else Y
-        decisions = self._out_of_fold_decisions(X, targets, weights)
+        # With refit, the final models are fitted in the same map as the out-of-fold ones (they need
+        # nothing from them): one set of processes, and no wait between the two for the slowest fit.
+        decisions, final = self._out_of_fold_decisions(X, targets, weights, final=refit)
         with one_blas_thread():
             calibrators = np.array([_fit_platt(decisions[mask, j], targets[mask, j]) for j in range(targets.shape[1])])
         oof = calibrate(decisions, calibrators)
@@ -262,8 +264,9 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             self._choose_thresholds(self.oof_scores_[mask], self.oof_empty_[mask], Y[mask])
         else:
             self.thresholds_ = np.array([best_f1_threshold(self.oof_scores_[mask, j], Y[mask, j]) for j in range(n)])
-        if refit:
-            self.refit(X, y, sample_weight)
+        if refit:  # what refit() fits, the "has no topic" column included when abstaining
+            self.estimators_ = final[:n]
+            self.abstainer_ = final[n] if len(final) > n else None
         return self
 
     def _choose_thresholds(self, scores: np.ndarray, p_empty: np.ndarray, Y: np.ndarray) -> None:
@@ -315,18 +318,27 @@ class TopicClassifier(ClassifierMixin, BaseEstimator):
             finally:
                 _SHARED = ()
 
-    def _out_of_fold_decisions(self, X: sparse.spmatrix, Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    def _out_of_fold_decisions(
+        self, X: sparse.spmatrix, Y: np.ndarray, weights: np.ndarray, final: bool = False
+    ) -> tuple[np.ndarray, list[LogisticRegression]]:
+        """Out-of-fold decision values of every column of ``Y``, and with ``final`` the models of :meth:`refit`."""
         folds = KFold(n_splits=min(self.cv_folds, len(Y)), shuffle=True, random_state=self.random_state)
         # liblinear's fit sorts the column indices of each row of its training matrix (in place, as
         # scikit-learn checks it): sort them once here rather than in every process for every topic.
         # The held-out rows keep their order: a decision value sums its row in the order stored.
         ordered = _sorted_rows(X)
         splits = [(train, held, ordered[train], X[held]) for train, held in folds.split(X)]
-        tasks = [(f, j) for f in range(len(splits)) for j in range(Y.shape[1])]
+        # The final fits first: at liblinear's own tolerance on every row, they are the longest.
+        tasks = [(-1, j) for j in range(Y.shape[1])] if final else []
+        tasks += [(f, j) for f in range(len(splits)) for j in range(Y.shape[1])]
         decisions = np.zeros(Y.shape, dtype=float)
-        for (f, j), values in zip(tasks, self._map(_fit_fold, (self, splits, Y, weights), tasks), strict=True):
-            decisions[splits[f][1], j] = values
-        return decisions
+        models = []
+        for (f, j), value in zip(tasks, self._map(_fit_task, (self, splits, Y, weights, ordered), tasks), strict=True):
+            if f < 0:
+                models.append(value)
+            else:
+                decisions[splits[f][1], j] = value
+        return decisions, models
 
     def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
         """Raw linear scores, shape ``(n_samples, n_topics)``."""
@@ -400,10 +412,12 @@ _SHARED: tuple[Any, ...] = ()
 _SHARED_LOCK = threading.Lock()
 
 
-def _fit_fold(task: tuple[int, int]) -> np.ndarray:
-    """Out-of-fold decision values of topic ``j`` on fold ``f``'s held-out rows."""
-    classifier, splits, Y, weights = _SHARED
+def _fit_task(task: tuple[int, int]) -> Any:
+    """Out-of-fold decision values of topic ``j`` on fold ``f``'s held-out rows; ``f < 0``: its final model."""
+    classifier, splits, Y, weights, X = _SHARED
     f, j = task
+    if f < 0:
+        return classifier._new_estimator().fit(X, Y[:, j], sample_weight=weights)
     train, held, X_train, X_held = splits[f]
     y_train = Y[train, j]
     if y_train.min() == y_train.max():
