@@ -228,12 +228,12 @@ class Recipe:
 
         Confident: every topic score is at least ``self_train_margin`` log-odds from its threshold.
         """
-        from classifier.model.estimator import scores_and_topics
+        from classifier.model.estimator import scores_and_topics_in_processes
 
         pool = [a for a in self.unlabelled if a.text.strip()][-self.self_train_max :] if self.self_train_max else []
         if not pool:
             return []
-        scores, topics = scores_and_topics(pipeline, [a.full_text for a in pool])
+        scores, topics = scores_and_topics_in_processes(pipeline, [a.full_text for a in pool])
         margin = np.abs(_logit(scores) - _logit(np.asarray(pipeline[-1].thresholds_)))
         sure = margin.min(1) >= self.self_train_margin
         return [

@@ -118,3 +118,13 @@ def test_out_of_fold_fits_on_rows_sorted_once_are_those_on_the_rows_as_they_are(
     for j, model in enumerate(final):
         alone = classifier._new_estimator().fit(X.copy(), Y[:, j], sample_weight=weights)
         assert np.array_equal(model.coef_, alone.coef_) and np.array_equal(model.intercept_, alone.intercept_)
+
+
+def test_scores_in_processes_are_those_of_one_pass() -> None:
+    from classifier.model.estimator import scores_and_topics, scores_and_topics_in_processes
+
+    pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
+    texts = [f"{a.full_text} {i}" for i, a in enumerate(corpus() * 60)]
+    scores, topics = scores_and_topics(pipeline, texts)
+    pieces, piece_topics = scores_and_topics_in_processes(pipeline, texts, processes=2)
+    assert np.array_equal(scores, pieces) and topics == piece_topics
