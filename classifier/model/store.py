@@ -213,6 +213,8 @@ def save_model(
 
 #: The forked process of :func:`build_dictionary_ahead` and the end of its pipe, until collected.
 _AHEAD: tuple[Any, Any] | None = None
+#: The arrays it sent, kept for the process's later saves (as ``jieba_dictionary``'s own cache would be).
+_RECEIVED: dict[str, Any] | None = None
 
 
 def build_dictionary_ahead() -> None:
@@ -231,7 +233,7 @@ def build_dictionary_ahead() -> None:
     from classifier.model.lexicon import jieba_dictionary, jieba_dictionary_path
     from classifier.processes import can_fork
 
-    if _AHEAD is not None or not can_fork() or jieba_dictionary_path() is None:
+    if _AHEAD is not None or _RECEIVED is not None or not can_fork() or jieba_dictionary_path() is None:
         return
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -257,9 +259,9 @@ def build_dictionary_ahead() -> None:
 
 def _built_ahead() -> dict[str, Any] | None:
     """The arrays of :func:`build_dictionary_ahead`'s process (waiting for it), or ``None`` without one."""
-    global _AHEAD
+    global _AHEAD, _RECEIVED
     if _AHEAD is None:
-        return None
+        return _RECEIVED
     import pickle
 
     process, receiver = _AHEAD
@@ -273,7 +275,8 @@ def _built_ahead() -> dict[str, Any] | None:
         process.join()
     # Not a file: bytes this module's own forked child wrote into an anonymous pipe that only the two
     # processes hold (as fit_features' child does); nothing a user or another process can replace.
-    return pickle.loads(message) if message else None
+    _RECEIVED = pickle.loads(message) if message else None
+    return _RECEIVED
 
 
 def _dump_pipeline(pipeline: Any, path: Path) -> None:

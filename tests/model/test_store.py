@@ -148,7 +148,7 @@ def test_meta_records_label_files_relative_to_the_project_with_checksums(invoke,
         assert sha256_file(from_project(source["path"])) == source["sha256"]
 
 
-def test_jiebas_dictionary_built_ahead_is_the_one_saved(tmp_path: Path) -> None:
+def test_jiebas_dictionary_built_ahead_is_the_one_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """build_dictionary_ahead (classifier train calls it) forks the build; save_model writes what it sent."""
     import numpy as np
 
@@ -156,10 +156,13 @@ def test_jiebas_dictionary_built_ahead_is_the_one_saved(tmp_path: Path) -> None:
     from classifier.model.lexicon import jieba_dictionary
 
     pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
+    monkeypatch.setattr(store, "_RECEIVED", None)  # what an earlier training of this process received
     store.build_dictionary_ahead()
     assert store._AHEAD is not None
     version = save_model(pipeline, {"topics": ["money", "sport"]}, out_dir=tmp_path / "ahead")
     assert store._AHEAD is None, "collected by the save"
+    store.build_dictionary_ahead()
+    assert store._AHEAD is None, "kept for the process's next save, not built again"
     expected = jieba_dictionary()
     with np.load(version / "jieba.npz", allow_pickle=False) as saved:
         assert sorted(saved.files) == sorted(expected)
