@@ -54,7 +54,9 @@ def train(
     ] = None,
 ) -> None:
     """Train a model on the hand labels (and any extra label files) and save it as a new version."""
-    from classifier.model.store import check_output_dir, save_model
+    from classifier.model.store import build_dictionary_ahead, check_output_dir, save_model
+
+    build_dictionary_ahead()  # before scikit-learn's import, which leaves the other core free
     from classifier.model.training import extend_recipe, load_training, train_model
 
     if output is not None:

@@ -5,25 +5,30 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.metrics import average_precision_score
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MultiLabelBinarizer
 
-from classifier.article import Article, topic_counts
-from classifier.errors import ClassifierError
-from classifier.files import sha256_file
-from classifier.locations import project_relative
-from classifier.metrics import compute_metrics
-from classifier.model.estimator import build_pipeline
-from classifier.model.features import fit_features
-from classifier.taxonomy import Taxonomy, load_taxonomy
+from classifier.model.imports import import_scikit_learn
+
+import_scikit_learn()  # before any scikit-learn import: without pandas (see there)
+
+from sklearn.metrics import average_precision_score  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import MultiLabelBinarizer  # noqa: E402
+
+from classifier.article import Article, topic_counts  # noqa: E402
+from classifier.errors import ClassifierError  # noqa: E402
+from classifier.files import sha256_file  # noqa: E402
+from classifier.locations import project_relative  # noqa: E402
+from classifier.metrics import compute_metrics  # noqa: E402
+from classifier.model.estimator import build_pipeline  # noqa: E402
+from classifier.model.features import fit_features  # noqa: E402
+from classifier.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
 
 MIN_EXAMPLES = 2
 PRIOR_ID_PREFIX = "prior:"
@@ -41,7 +46,8 @@ class FittedRecipe:
     prior_weight : float or None
         The weight of the term-prior columns (``None`` when the recipe has no priors).
     prior_weight_scores : dict of float to float
-        When the weight was chosen: each candidate's out-of-fold micro average precision.
+        When the weight was chosen: each candidate tried, in grid order, and its out-of-fold micro
+        average precision.
     self_trained : int
         How many unlabelled articles joined the training with the model's own answer.
     """
@@ -195,9 +201,10 @@ class Recipe:
         Thresholds and calibration are chosen on the real articles only: pseudo-articles are
         easy to score and would pull the thresholds their way.
 
-        When ``prior_weight`` is ``None`` the classifier is fitted once per candidate weight and
+        When ``prior_weight`` is ``None`` the classifier is fitted once per candidate weight tried and
         the one whose out-of-fold scores rank the real articles' topics best (micro average
-        precision, threshold-free) is kept. The hand-written terms matter most when labels are
+        precision, threshold-free) is kept; the candidates are tried from the middle of the grid
+        towards the better scores, up to a peak (:func:`_climb`). The hand-written terms matter most when labels are
         few; as labels accumulate the model should lean on them less, and this lets the training
         labels say when. The out-of-fold scores come from the classifier's own calibration folds,
         so the choice costs one classifier fit per candidate and never looks at held-out data.
@@ -221,12 +228,12 @@ class Recipe:
 
         Confident: every topic score is at least ``self_train_margin`` log-odds from its threshold.
         """
-        from classifier.model.estimator import scores_and_topics
+        from classifier.model.estimator import scores_and_topics_in_processes
 
         pool = [a for a in self.unlabelled if a.text.strip()][-self.self_train_max :] if self.self_train_max else []
         if not pool:
             return []
-        scores, topics = scores_and_topics(pipeline, [a.full_text for a in pool])
+        scores, topics = scores_and_topics_in_processes(pipeline, [a.full_text for a in pool])
         margin = np.abs(_logit(scores) - _logit(np.asarray(pipeline[-1].thresholds_)))
         sure = margin.min(1) >= self.self_train_margin
         return [
@@ -271,30 +278,56 @@ class Recipe:
         X = fit_features(prefix, texts)
         n_terms = len(self.term_groups() or {})
         gold = MultiLabelBinarizer(classes=self.topics).fit_transform([a.topics or [] for a in articles])
-        best = None
-        choice: dict[float, float] = {}
-        for weight in self.prior_weight_grid:
-            scale = np.ones(X.shape[1])
-            scale[-n_terms:] = weight
-            scaled = sparse.csr_matrix(X.multiply(scale))
-            # The final models are fitted for the chosen weight only.
-            classifier = self.pipeline(weight)[-1].fit(
-                scaled,
-                tags,
-                sample_weight=weights,
-                calibrate_on=real if self.calibrate_on_real else None,
-                refit=False,
-            )
-            score = _micro_average_precision(gold, classifier.oof_scores_[: len(articles)])
-            choice[weight] = round(score, 4)
-            if best is None or score > best[0]:
-                best = (score, weight, classifier, scaled)
-        assert best is not None
+        grid = self.prior_weight_grid
+        tried: dict[int, tuple[float, Any, Any]] = {}
+
+        def score_of(i: int) -> float:
+            """Candidate ``i``'s out-of-fold micro average precision (its classifier fitted once, kept)."""
+            if i not in tried:
+                scale = np.ones(X.shape[1])
+                scale[-n_terms:] = grid[i]
+                scaled = sparse.csr_matrix(X.multiply(scale))
+                # The final models are fitted for the chosen weight only.
+                classifier = self.pipeline(grid[i])[-1].fit(
+                    scaled,
+                    tags,
+                    sample_weight=weights,
+                    calibrate_on=real if self.calibrate_on_real else None,
+                    refit=False,
+                )
+                tried[i] = (_micro_average_precision(gold, classifier.oof_scores_[: len(articles)]), classifier, scaled)
+            return tried[i][0]
+
+        chosen = _climb(len(grid), score_of)
+        choice = {grid[i]: round(tried[i][0], 4) for i in sorted(tried)}
+        best = (tried[chosen][0], grid[chosen], tried[chosen][1], tried[chosen][2])
         best[2].refit(best[3], tags, sample_weight=weights)
         prefix.set_params(features__terms__weight=best[1])
         return FittedRecipe(
             Pipeline([*prefix.steps, ("classify", best[2])]), prior_weight=best[1], prior_weight_scores=choice
         )
+
+
+def _climb(n: int, score: Callable[[int], float]) -> int:
+    """The index of the best of ``n`` candidates, found by climbing from the middle one to a peak of ``score``.
+
+    From the middle candidate it steps down the grid while a lower candidate scores at least as
+    well, else up while a higher one scores better, and stops at the first that does not. Where
+    the scores along the grid rise to one peak and fall (as the prior weight's out-of-fold scores
+    do in every training of the dev protocols checked, benchmarks/results/train_profile.md), that
+    is the candidate a scan of all of them keeps (the best, the lowest of equal ones), from two
+    fits of three instead of three when the best is at an end of the grid (the all-labels
+    model's 0.25). Where they dip and rise again it may keep a lesser peak.
+    """
+    here = (n - 1) // 2
+    start = here
+    score(start)  # the one candidate of a grid of one is fitted too
+    while here > 0 and score(here - 1) >= score(here):
+        here -= 1
+    if here == start:
+        while here + 1 < n and score(here + 1) > score(here):
+            here += 1
+    return here
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -92,3 +92,39 @@ def test_the_out_of_fold_tolerance_leaves_the_final_models_as_they_are() -> None
     for a, b in zip(exact.estimators_, loose.estimators_, strict=True):
         assert a.get_params() == b.get_params()
         assert np.array_equal(a.coef_, b.coef_) and np.array_equal(a.intercept_, b.intercept_)
+
+
+def test_out_of_fold_fits_on_rows_sorted_once_are_those_on_the_rows_as_they_are() -> None:
+    """The training rows are sorted once before the fits; scikit-learn sorted them in each fit: the same fits."""
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    articles = corpus() * 3
+    texts, tags = [a.full_text for a in articles], [a.topics for a in articles]
+    X = Recipe(["money", "sport"], use_priors=False).pipeline()[:-1].fit_transform(texts)
+    assert not X.has_sorted_indices, "the union's rows come unsorted: the case that matters"
+    classifier = TopicClassifier(["money", "sport"], n_jobs=2)
+    Y = MultiLabelBinarizer(classes=["money", "sport"]).fit_transform(tags)
+    weights = np.ones(len(Y))
+    decisions, final = classifier._out_of_fold_decisions(X, Y, weights, final=True)
+    expected = np.zeros(Y.shape)
+    for train, held in KFold(n_splits=5, shuffle=True, random_state=0).split(X):
+        for j in range(Y.shape[1]):
+            model = classifier._new_estimator(classifier.oof_tol).fit(
+                X[train], Y[train, j], sample_weight=weights[train]
+            )
+            expected[held, j] = model.decision_function(X[held])
+    assert np.array_equal(decisions, expected)
+    for j, model in enumerate(final):
+        alone = classifier._new_estimator().fit(X.copy(), Y[:, j], sample_weight=weights)
+        assert np.array_equal(model.coef_, alone.coef_) and np.array_equal(model.intercept_, alone.intercept_)
+
+
+def test_scores_in_processes_are_those_of_one_pass() -> None:
+    from classifier.model.estimator import scores_and_topics, scores_and_topics_in_processes
+
+    pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
+    texts = [f"{a.full_text} {i}" for i, a in enumerate(corpus() * 60)]
+    scores, topics = scores_and_topics(pipeline, texts)
+    pieces, piece_topics = scores_and_topics_in_processes(pipeline, texts, processes=2)
+    assert np.array_equal(scores, pieces) and topics == piece_topics

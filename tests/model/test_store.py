@@ -146,3 +146,53 @@ def test_meta_records_label_files_relative_to_the_project_with_checksums(invoke,
     assert sources and all(not Path(s["path"]).is_absolute() for s in sources)
     for source in sources:
         assert sha256_file(from_project(source["path"])) == source["sha256"]
+
+
+def test_jiebas_dictionary_built_ahead_is_the_one_saved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """build_dictionary_ahead (classifier train calls it) forks the build; save_model writes what it sent."""
+    import numpy as np
+
+    import classifier.model.store as store
+    from classifier.model.lexicon import jieba_dictionary
+
+    pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
+    monkeypatch.setattr(store, "_RECEIVED", None)  # what an earlier training of this process received
+    store.build_dictionary_ahead()
+    assert store._AHEAD is not None
+    version = save_model(pipeline, {"topics": ["money", "sport"]}, out_dir=tmp_path / "ahead")
+    assert store._AHEAD is None, "collected by the save"
+    store.build_dictionary_ahead()
+    assert store._AHEAD is None, "kept for the process's next save, not built again"
+    expected = jieba_dictionary()
+    with np.load(version / "jieba.npz", allow_pickle=False) as saved:
+        assert sorted(saved.files) == sorted(expected)
+        for name, array in expected.items():
+            assert saved[name].dtype == array.dtype and np.array_equal(saved[name], array)
+
+
+@pytest.mark.slow
+def test_the_dumper_imports_skops_without_every_estimator_and_writes_a_loadable_file(tmp_path: Path) -> None:
+    """In a fresh process (here skops is imported already): not every scikit-learn module imported, the list restored."""
+    import subprocess
+    import sys
+
+    from classifier.model.store import _load_skops
+
+    script = f"""
+import sys
+import sklearn.utils
+from classifier.model.store import _dump_pipeline, _import_skops_to_dump
+from classifier.model.training import Recipe
+from tests.model import corpus
+
+pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
+every = sklearn.utils.all_estimators
+_import_skops_to_dump()
+assert "skops.io" in sys.modules and "sklearn.utils._testing" not in sys.modules  # all_estimators imports it
+assert sklearn.utils.all_estimators is every
+_dump_pipeline(pipeline, __import__("pathlib").Path({str(tmp_path / "p.skops")!r}))
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[2])
+    texts = [a.full_text for a in corpus()]
+    expected = Recipe(["money", "sport"]).fit(corpus()).pipeline.predict_proba(texts)
+    assert (_load_skops(tmp_path / "p.skops").predict_proba(texts) == expected).all()

@@ -22,6 +22,36 @@ def test_recipe_with_taxonomy_adds_priors_and_pseudo_articles() -> None:
     assert Recipe(taxonomy.ids, taxonomy, use_priors=False).prior_articles() == []
 
 
+@pytest.mark.parametrize(
+    ("scores", "best", "tried"),
+    [
+        ((0.883, 0.870, 0.862), 0, {0, 1}),  # the all-labels model: falling, the lowest weight kept from two fits
+        ((0.889, 0.893, 0.878), 1, {0, 1, 2}),  # the seeds: a peak in the middle
+        ((0.80, 0.85, 0.90), 2, {0, 1, 2}),
+        ((0.9, 0.9, 0.8), 0, {0, 1}),  # equal scores: the lower weight, as a scan of all keeps the first best
+        ((0.8, 0.9, 0.9), 1, {0, 1, 2}),
+        ((0.5, 0.7), 1, {0, 1}),
+        ((0.7,), 0, {0}),
+        ((0.1, 0.2, 0.3, 0.4, 0.35), 3, {1, 2, 3, 4}),
+        ((0.5, 0.4, 0.3, 0.2, 0.1), 0, {0, 1, 2}),
+    ],
+)
+def test_the_prior_weight_climb_finds_a_single_peak_from_fewer_fits(
+    scores: tuple[float, ...], best: int, tried: set[int]
+) -> None:
+    from classifier.model.training import _climb
+
+    asked: set[int] = set()
+
+    def score(i: int) -> float:
+        asked.add(i)
+        return scores[i]
+
+    assert _climb(len(scores), score) == best
+    assert best == max(range(len(scores)), key=lambda i: (scores[i], -i)), "what a scan of every candidate keeps"
+    assert asked == tried
+
+
 @pytest.mark.slow
 def test_recipe_chooses_the_prior_weight_on_the_training_labels() -> None:
     from classifier.reading.labels import load_labelled_articles
