@@ -239,13 +239,17 @@ def build_dictionary_ahead() -> None:
     receiver, sender = context.Pipe(duplex=False)
 
     def build() -> None:
-        import pickle
+        import io
         import signal
+
+        import numpy as np
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
-            sender.send_bytes(pickle.dumps(jieba_dictionary(), protocol=pickle.HIGHEST_PROTOCOL))
+            buffer = io.BytesIO()
+            np.savez(buffer, **jieba_dictionary())  # plain numeric arrays: read back without pickle
+            sender.send_bytes(buffer.getvalue())
         except BaseException:
             sender.send_bytes(b"")
         finally:
@@ -262,7 +266,9 @@ def _built_ahead() -> dict[str, Any] | None:
     global _AHEAD, _RECEIVED
     if _AHEAD is None:
         return _RECEIVED
-    import pickle
+    import io
+
+    import numpy as np
 
     process, receiver = _AHEAD
     _AHEAD = None
@@ -273,9 +279,11 @@ def _built_ahead() -> dict[str, Any] | None:
     finally:
         receiver.close()
         process.join()
-    # Not a file: bytes this module's own forked child wrote into an anonymous pipe that only the two
-    # processes hold (as fit_features' child does); nothing a user or another process can replace.
-    _RECEIVED = pickle.loads(message) if message else None
+    if message:
+        with np.load(io.BytesIO(message), allow_pickle=False) as arrays:
+            _RECEIVED = {name: arrays[name] for name in arrays.files}
+    else:
+        _RECEIVED = None
     return _RECEIVED
 
 

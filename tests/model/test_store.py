@@ -161,6 +161,7 @@ def test_jiebas_dictionary_built_ahead_is_the_one_saved(tmp_path: Path, monkeypa
     assert store._AHEAD is not None
     version = save_model(pipeline, {"topics": ["money", "sport"]}, out_dir=tmp_path / "ahead")
     assert store._AHEAD is None, "collected by the save"
+    assert store._RECEIVED is not None, "the child's arrays arrived (read back without pickle)"
     store.build_dictionary_ahead()
     assert store._AHEAD is None, "kept for the process's next save, not built again"
     expected = jieba_dictionary()
