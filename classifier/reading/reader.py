@@ -320,8 +320,11 @@ def _jsonl_blocks(
 ) -> Iterator[JsonLine | JsonBlock]:
     lineno = 1
     # From a pipe, what it holds now (its writer may be waiting for our output); from a file, full blocks.
-    read = buffered.read if _is_regular_file(buffered) else partial(_read_ready, buffered)
-    while block := read(block_bytes):
+    size = _file_size(buffered)
+    read = partial(_read_ready, buffered) if size is None else buffered.read
+    left = size or 0
+    while block := read(_next_block(block_bytes, size, left)):
+        left -= len(block)
         if not block.endswith(b"\n"):
             start = block.rfind(b"\n") + 1  # where the last, cut line starts
             block += buffered.readline(MAX_ARTICLE_BYTES + 1)
@@ -336,11 +339,24 @@ def _jsonl_blocks(
         lineno += block.count(b"\n")
 
 
-def _is_regular_file(stream: BinaryIO) -> bool:
+def _file_size(stream: BinaryIO) -> int | None:
+    """The size of a regular file from its current position; ``None`` for a pipe or terminal."""
     try:
-        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+        status = os.fstat(stream.fileno())
+        return status.st_size - stream.tell() if stat.S_ISREG(status.st_mode) else None
     except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
-        return False
+        return None
+
+
+def _next_block(block_bytes: int, size: int | None, left: int) -> int:
+    """How many bytes the next block takes: ``left`` bytes before the end of a file of ``size`` (``None``: a pipe).
+
+    Blocks shrink over the last ``4 * block_bytes`` of a longer file, down to an eighth: the
+    workers that tag them then end close together, not one waiting for another's last block.
+    """
+    if size is None or size <= 4 * block_bytes or left >= 4 * block_bytes:
+        return block_bytes
+    return max(1, block_bytes // 8, left // 4)
 
 
 def _read_ready(stream: io.BufferedReader, size: int) -> bytes:
