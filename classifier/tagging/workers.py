@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -10,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from classifier.article import Article
-from classifier.processes import available_cpus, can_fork, fix_mmap_threshold, fork_pool
+from classifier.processes import available_cpus, can_fork, fix_mmap_threshold, warm_fork_map
 from classifier.reading.reader import JsonBlock, JsonLine, articles_of
 
 if TYPE_CHECKING:
@@ -29,9 +28,9 @@ BATCH_SIZE = 256
 #: worker finishing its last block while the other waits) stays short.
 BLOCK_BYTES = 256 * 1024
 
-#: Chunks in flight per worker: enough to keep every worker busy, few enough that memory
-#: stays flat however long the input is.
-CHUNKS_PER_WORKER = 3
+#: Chunks in flight per worker: one it tags, one waiting (so it never waits for this process); few
+#: enough that memory stays flat however long the input, and that no worker has much left at the end.
+CHUNKS_PER_WORKER = 2
 
 
 def default_jobs() -> int:
@@ -39,25 +38,23 @@ def default_jobs() -> int:
     return available_cpus()
 
 
-def ordered_map(function: Callable[[T], R], chunks: Iterable[T], jobs: int) -> Iterator[R]:
+def ordered_map(
+    function: Callable[[T], R], chunks: Iterable[T], jobs: int, warm: Callable[[], None] | None = None
+) -> Iterator[R]:
     """``map(function, chunks)`` over ``jobs`` processes, results in input order.
 
-    The input is read lazily: at most ``CHUNKS_PER_WORKER * jobs`` chunks are pending at once
-    (``Pool.imap`` would read the whole input ahead). Workers are forked, so ``function`` may
-    use whatever the parent loaded (the model) without pickling it. With ``jobs <= 1``, or
-    where fork is not available, it runs in this process.
+    The input is read lazily: a few chunks per worker are pending at once (``Pool.imap`` would
+    read the whole input ahead). Workers are forked, so ``function`` may use whatever the parent
+    loaded without pickling it; ``warm`` runs once, in the first worker, which then forks the
+    others (:func:`classifier.processes.warm_fork_map`). With ``jobs <= 1``, or where fork is not
+    available, it all runs in this process.
     """
     if jobs <= 1 or not can_fork():
+        if warm is not None:
+            warm()
         yield from map(function, chunks)
         return
-    with fork_pool(jobs) as pool:
-        pending: deque[Any] = deque()
-        for chunk in chunks:
-            pending.append(pool.apply_async(function, (chunk,)))
-            if len(pending) >= CHUNKS_PER_WORKER * jobs:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+    yield from warm_fork_map(function, chunks, jobs, warm, in_flight=CHUNKS_PER_WORKER)
 
 
 @dataclass(frozen=True)
@@ -104,14 +101,24 @@ def _tag(tagger: Tagger, encode: Callable[[dict[str, Any]], Any] | None, join: b
     return (len(out), "\n".join(out)) if join else out
 
 
-def _tag_in_worker(chunk: list[Item]) -> Result:
+def _warm_worker() -> None:
+    """Make the workers' tagger, in the first worker, before it forks the others (which share it)."""
     global _WORKER_TAGGER
+    assert _WORKER_STATE is not None, "set by tag_batches before the workers are forked"
+    tagger = _WORKER_STATE[0]
+    if isinstance(tagger, TaggerLoader) and _WORKER_TAGGER is None:
+        fix_mmap_threshold()  # batch temporaries given back to the system when freed
+        _WORKER_TAGGER = tagger(dictionary=False)
+        _WORKER_TAGGER.prepare()  # rjieba's dictionary and the lookup tables, built once for every worker
+
+
+def _tag_in_worker(chunk: list[Item]) -> Result:
     assert _WORKER_STATE is not None, "set by tag_batches before the workers are forked"
     tagger, encode, join = _WORKER_STATE
     if isinstance(tagger, TaggerLoader):
         if _WORKER_TAGGER is None:
-            fix_mmap_threshold()  # batch temporaries given back to the system when freed
-            _WORKER_TAGGER = tagger(dictionary=False)
+            _warm_worker()
+        assert _WORKER_TAGGER is not None
         tagger = _WORKER_TAGGER
     return _tag(tagger, encode, join, chunk)
 
@@ -179,7 +186,7 @@ def _run(
         tagger.prepare()  # rjieba's dictionary and the lookup tables built once, shared by the forked workers
     _WORKER_STATE = (tagger, encode, join)  # the forked workers inherit it: the model is never pickled
     try:
-        yield from ordered_map(_tag_in_worker, chain(head, chunks), jobs)
+        yield from ordered_map(_tag_in_worker, chain(head, chunks), jobs, warm=_warm_worker)
     finally:
         _WORKER_STATE = None
 
