@@ -1,4 +1,4 @@
-"""Tagging over worker processes: an order-keeping process pool with bounded memory, fed batch by batch."""
+"""Tagging over worker processes: an order-keeping process pool with bounded memory, fed chunk by chunk."""
 
 from __future__ import annotations
 
