@@ -126,6 +126,13 @@ def warm_fork_map(
     finished = False
     try:
         while True:
+            # results handed on first: each frees room in the window for the chunks fed next
+            while taken in results:
+                ok, value = results.pop(taken)
+                taken += 1
+                if not ok:
+                    raise value
+                yield value
             while more and given - taken < in_flight * jobs:
                 conn = min(ours, key=sent.__getitem__)
                 if sent[conn] >= in_flight:
@@ -137,12 +144,6 @@ def warm_fork_map(
                 feeders[conn].send((given, chunk))
                 sent[conn] += 1
                 given += 1
-            while taken in results:
-                ok, value = results.pop(taken)
-                taken += 1
-                if not ok:
-                    raise value
-                yield value
             if not more and taken == given:
                 finished = True
                 return

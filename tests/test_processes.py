@@ -159,3 +159,16 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+def _first_slow(x: int) -> int:
+    import time
+
+    time.sleep(0.3 if x % 8 == 0 else 0.0)  # the others' results wait behind it, filling the window
+    return x
+
+
+def test_warm_fork_map_goes_on_when_a_slow_chunk_held_the_window() -> None:
+    from classifier.processes import warm_fork_map
+
+    assert list(warm_fork_map(_first_slow, range(30), 2)) == list(range(30))
