@@ -150,7 +150,7 @@ def warm_fork_map(
             for conn in wait([conn for conn in ours if sent[conn]] or ours):
                 try:
                     message = conn.recv()
-                except EOFError:
+                except (EOFError, OSError):  # OSError: it died with our data unread (connection reset)
                     raise ClassifierError("a worker process ended unexpectedly (out of memory?)") from None
                 if message[0] == "pid":
                     pids.add(message[1])
