@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+from classifier.errors import ClassifierError
 from classifier.processes import fork_pool
 
 
@@ -75,3 +78,97 @@ def test_the_mmap_threshold_is_fixed_where_the_c_library_is_glibc() -> None:
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("mallopt is glibc's")
     assert fix_mmap_threshold() is True
+
+
+_WARMED: list[int] = []
+
+
+def _warm(log: Path) -> None:
+    with log.open("a") as stream:
+        stream.write(f"{os.getpid()}\n")
+    _WARMED.append(os.getpid())
+
+
+def _slow_square(x: int) -> tuple[int, int, list[int]]:
+    import time
+
+    time.sleep(0.01 * (x % 3))  # chunks end out of order
+    if x == 13:
+        raise ClassifierError("thirteen")
+    return x * x, os.getpid(), list(_WARMED)
+
+
+def test_warm_fork_map_warms_once_keeps_order_and_raises_in_order(tmp_path: Path) -> None:
+    from functools import partial
+
+    from classifier.processes import warm_fork_map
+
+    log = tmp_path / "warm.log"
+    results = list(warm_fork_map(_slow_square, range(12), 2, warm=partial(_warm, log)))
+    assert [r[0] for r in results] == [x * x for x in range(12)]
+    warmed = log.read_text().split()
+    assert len(warmed) == 1 and _WARMED == [], "warmed once, in the first worker, not here"
+    assert len({r[1] for r in results}) == 2 and all(r[2] == [int(warmed[0])] for r in results), "both share it"
+
+    seen = []
+    with pytest.raises(ClassifierError, match="thirteen"):
+        for value in warm_fork_map(_slow_square, range(40), 2):
+            seen.append(value[0])
+    assert seen == [x * x for x in range(13)], "every result before the error, none after"
+
+
+def _fail() -> None:
+    raise ClassifierError("corrupt model")
+
+
+def _die(x: int) -> int:
+    if x == 3:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def test_warm_fork_map_reports_a_failed_warm_up_and_a_dead_worker() -> None:
+    from classifier.processes import warm_fork_map
+
+    with pytest.raises(ClassifierError, match="corrupt model"):
+        list(warm_fork_map(_slow_square, range(10), 2, warm=_fail))
+    with pytest.raises(ClassifierError, match="a worker process ended unexpectedly"):
+        list(warm_fork_map(_die, range(10), 2))
+
+
+def _pid(x: int) -> int:
+    return os.getpid()
+
+
+def test_an_abandoned_warm_fork_map_ends_its_workers() -> None:
+    import time
+
+    from classifier.processes import warm_fork_map
+
+    results = warm_fork_map(_pid, iter(range(10**9)), 2)  # endless input: read lazily
+    pids = {next(results) for _ in range(20)}
+    results.close()
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() and _state(pid) != "Z" for pid in pids):
+        assert time.monotonic() < deadline, "workers left running"
+        time.sleep(0.05)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def _first_slow(x: int) -> int:
+    import time
+
+    time.sleep(0.3 if x % 8 == 0 else 0.0)  # the others' results wait behind it, filling the window
+    return x
+
+
+def test_warm_fork_map_goes_on_when_a_slow_chunk_held_the_window() -> None:
+    from classifier.processes import warm_fork_map
+
+    assert list(warm_fork_map(_first_slow, range(30), 2)) == list(range(30))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
@@ -65,13 +65,14 @@ def tag(
     from classifier.model.store import resolve_model_dir
     from classifier.progress import Progress
     from classifier.reading.reader import count_articles, expand_paths, read_articles_deferred
-    from classifier.tagging.workers import TaggerLoader, default_jobs, tag_batches
+    from classifier.tagging.workers import BLOCK_BYTES, TaggerLoader, default_jobs, tag_batches, tag_lines
 
     # A missing path fails before the model is looked for; our own output file is never read as input.
     files = list(expand_paths(paths, skip=[output]))
     # loaded where it tags: in this process, or in each worker (this one then only reads and writes)
     tagger = TaggerLoader(resolve_model_dir(model), trust_pickle, top=top, explain=explain)
-    articles = read_articles_deferred(files, split_pages=split_pages)
+    # JSONL comes in blocks of lines, which the workers cut, decode and parse: this process only reads and writes
+    articles = read_articles_deferred(files, split_pages=split_pages, block_bytes=BLOCK_BYTES)
     progress = Progress(label="articles")
     if output is None and stdout_is_terminal():
         progress.enabled = False  # the rows themselves show the progress; a bar would garble them
@@ -80,18 +81,25 @@ def tag(
 
     style = choose_format(format, [Format.table, Format.json, Format.jsonl], output)
 
-    def records(encode: Callable[[dict[str, Any]], Any] | None = None) -> Iterator[Any]:
-        with closing(tag_batches(tagger, articles, jobs or default_jobs(), encode)) as batches:
+    def records() -> Iterator[dict[str, Any]]:
+        with closing(tag_batches(tagger, articles, jobs or default_jobs())) as batches:
             for batch in batches:
                 yield from batch
                 progress.advance(len(batch))
+
+    def encoded() -> Iterator[str]:
+        with closing(tag_lines(tagger, articles, jobs or default_jobs(), json_line)) as chunks:
+            for count, lines in chunks:
+                if count:
+                    yield lines
+                progress.advance(count)
 
     if style == Format.table:
         lines: Iterable[str] = table_rows(records())
     elif style == Format.json:
         lines = json_array(records())
     else:
-        lines = records(json_line)  # encoded by the workers
+        lines = encoded()  # encoded by the workers, a block's lines joined in one string
     with progress:
         write_lines(lines, output)
 

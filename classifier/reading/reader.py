@@ -23,8 +23,12 @@ import codecs
 import io
 import json
 import logging
+import os
+import select
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -245,14 +249,60 @@ class JsonLine(NamedTuple):
         return _article_from_record(record, f"{self.stem}-L{self.lineno}", where)
 
 
-def _jsonl_lines(stream: BinaryIO, name: str, stem: str = "") -> Iterator[JsonLine]:
-    """The non-blank lines of a JSONL byte stream as :class:`JsonLine`, cut but not decoded."""
+class JsonBlock(NamedTuple):
+    """Consecutive lines of a JSONL byte stream as read, neither cut, decoded nor parsed (:meth:`lines` cuts them).
+
+    ``tag --jobs N`` hands its workers these: a block of many lines crosses to a worker process
+    for about what one line's :class:`JsonLine` costs, and the worker does the rest.
+    """
+
+    raw: bytes  # whole lines (the last may lack its ``\n`` at the end of the input)
+    codec: str
+    name: str
+    stem: str
+    lineno: int  # the number of the block's first line
+
+    def lines(self) -> Iterator[JsonLine]:
+        """The block's lines that hold something, as :func:`read_articles_deferred` hands lines on.
+
+        Raises
+        ------
+        ClassifierError
+            When a line that does not start as an object cannot be decoded (naming the file and line).
+        """
+        for lineno, raw in enumerate(self.raw.split(b"\n"), start=self.lineno):
+            line = JsonLine(raw, self.codec, self.name, self.stem, lineno)
+            if _holds_something(line):
+                yield line
+
+
+def _holds_something(line: JsonLine) -> bool:
+    """Whether a line of bytes is not blank: the lines handed on as articles (or errors)."""
+    raw = line.raw
+    # A line of ASCII white space is blank in every codec detect_encoding gives here. A line
+    # not starting as an object does may be blank only once decoded (a BOM, white space
+    # beyond ASCII): it is decoded now, so that every line handed on holds something.
+    return bool(raw.strip()) and (raw.lstrip()[:1] == b"{" or line.text() is not None)
+
+
+def _jsonl_lines(
+    stream: BinaryIO, name: str, stem: str = "", block_bytes: int | None = None
+) -> Iterator[JsonLine | JsonBlock]:
+    """The non-blank lines of a JSONL byte stream as :class:`JsonLine`, cut but not decoded.
+
+    With ``block_bytes``, lines come as :class:`JsonBlock` of about that many bytes instead (a
+    block ends at the end of a line), except lines of a stream read as text (UTF-16, ``\r`` line
+    ends) and the rare block without a ``{``, whose lines are sorted out here, one by one.
+    """
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
     head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     codec = detect_encoding(head, name)
     if codec == "utf-16" or (b"\r" in head and b"\n" not in head):
         for lineno, text in _iter_text_lines(buffered, name, codec):
             yield JsonLine(text, codec, name, stem, lineno)
+        return
+    if block_bytes is not None:
+        yield from _jsonl_blocks(buffered, codec, name, stem, block_bytes)
         return
     limit = MAX_ARTICLE_BYTES + 1
     lineno = 0
@@ -261,11 +311,66 @@ def _jsonl_lines(stream: BinaryIO, name: str, stem: str = "") -> Iterator[JsonLi
         if len(raw) >= limit and not raw.endswith(b"\n"):
             raise ClassifierError(f"{name}:{lineno}: line longer than the {MAX_ARTICLE_BYTES // 2**20} MiB limit")
         line = JsonLine(raw, codec, name, stem, lineno)
-        # A line of ASCII white space is blank in every codec detect_encoding gives here. A line
-        # not starting as an object does may be blank only once decoded (a BOM, white space
-        # beyond ASCII): it is decoded now, so that every line handed on holds something.
-        if raw.strip() and (raw.lstrip()[:1] == b"{" or line.text() is not None):
+        if _holds_something(line):
             yield line
+
+
+def _jsonl_blocks(
+    buffered: io.BufferedReader, codec: str, name: str, stem: str, block_bytes: int
+) -> Iterator[JsonLine | JsonBlock]:
+    lineno = 1
+    # From a pipe, what it holds now (its writer may be waiting for our output); from a file, full blocks.
+    size = _file_size(buffered)
+    read = partial(_read_ready, buffered) if size is None else buffered.read
+    left = size or 0
+    while block := read(_next_block(block_bytes, size, left)):
+        left -= len(block)
+        if not block.endswith(b"\n"):
+            start = block.rfind(b"\n") + 1  # where the last, cut line starts
+            block += buffered.readline(MAX_ARTICLE_BYTES + 1)
+            if len(block) - start - block.endswith(b"\n") > MAX_ARTICLE_BYTES:
+                cut = lineno + block.count(b"\n", 0, start)
+                raise ClassifierError(f"{name}:{cut}: line longer than the {MAX_ARTICLE_BYTES // 2**20} MiB limit")
+        item = JsonBlock(block, codec, name, stem, lineno)
+        if b"{" in block:  # then a line holds something, in every codec detect_encoding gives here
+            yield item
+        elif block.strip():
+            yield from item.lines()
+        lineno += block.count(b"\n")
+
+
+def _file_size(stream: BinaryIO) -> int | None:
+    """The size of a regular file from its current position; ``None`` for a pipe or terminal."""
+    try:
+        status = os.fstat(stream.fileno())
+        return status.st_size - stream.tell() if stat.S_ISREG(status.st_mode) else None
+    except (OSError, AttributeError, ValueError, io.UnsupportedOperation):
+        return None
+
+
+def _next_block(block_bytes: int, size: int | None, left: int) -> int:
+    """How many bytes the next block takes: ``left`` bytes before the end of a file of ``size`` (``None``: a pipe).
+
+    Blocks shrink over the last ``4 * block_bytes`` of a longer file, down to an eighth: the
+    workers that tag them then end close together, not one waiting for another's last block.
+    """
+    if size is None or size <= 4 * block_bytes or left >= 4 * block_bytes:
+        return block_bytes
+    return max(1, block_bytes // 8, left // 4)
+
+
+def _read_ready(stream: io.BufferedReader, size: int) -> bytes:
+    """Up to ``size`` bytes of a pipe: at least one (none at its end), and no more than it holds now."""
+    data = stream.read1(size)
+    try:
+        fd = stream.fileno()
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        return data
+    parts = [data]
+    while data and size > (have := sum(map(len, parts))) and select.select([fd], [], [], 0)[0]:
+        data = stream.read1(size - have)
+        parts.append(data)
+    return b"".join(parts)
 
 
 def _iter_text_lines(buffered: io.BufferedReader, name: str, codec: str) -> Iterator[tuple[int, str]]:
@@ -298,11 +403,11 @@ def read_jsonl(path: Path) -> Iterator[Article]:
             yield article
 
 
-def _read_jsonl_lines(path: Path) -> Iterator[JsonLine]:
+def _read_jsonl_lines(path: Path, block_bytes: int | None = None) -> Iterator[JsonLine | JsonBlock]:
     if not path.is_file():
         raise ClassifierError(f"{path}: no such file")
     with path.open("rb") as stream:
-        yield from _jsonl_lines(stream, str(path), path.stem)
+        yield from _jsonl_lines(stream, str(path), path.stem, block_bytes)
 
 
 def expand_paths(paths: Iterable[str | Path], skip: Iterable[Path | str | None] = ()) -> Iterator[Path | str]:
@@ -359,14 +464,17 @@ def read_json(path: Path) -> Iterator[Article]:
         yield _article_from_record(record, f"{path.stem}-{n}", f"{path}: article {n}")
 
 
-def _read_stdin(deferred: bool = False) -> Iterator[Article | JsonLine]:
+def _read_stdin(deferred: bool = False, block_bytes: int | None = None) -> Iterator[Article | JsonLine | JsonBlock]:
     stream = sys.stdin.buffer
     buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)
     head = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]
     codec = detect_encoding(head, "<stdin>")
     first = head.decode(codec, errors="ignore").lstrip("\ufeff \t\r\n")[:1]
     if first == "{":
-        yield from _jsonl_lines(buffered, "<stdin>", "stdin") if deferred else iter_jsonl(buffered, "<stdin>", "stdin")
+        if deferred:
+            yield from _jsonl_lines(buffered, "<stdin>", "stdin", block_bytes)
+        else:
+            yield from iter_jsonl(buffered, "<stdin>", "stdin")
     else:
         yield article_from_text(decode_bytes(_read_limited(buffered, "<stdin>"), "<stdin>"), "stdin", "<stdin>")
 
@@ -427,25 +535,29 @@ def read_articles(paths: Iterable[str | Path], split_pages: bool = False) -> Ite
         when the inputs hold no article at all.
     """
     for item in read_articles_deferred(paths, split_pages):
-        yield article_of(item)
+        yield from articles_of(item)
 
 
-def read_articles_deferred(paths: Iterable[str | Path], split_pages: bool = False) -> Iterator[Article | JsonLine]:
+def read_articles_deferred(
+    paths: Iterable[str | Path], split_pages: bool = False, block_bytes: int | None = None
+) -> Iterator[Article | JsonLine | JsonBlock]:
     """:func:`read_articles`, with each JSONL line left undecoded and unparsed (a :class:`JsonLine`).
 
     For a process that hands the lines on (``tag --jobs N`` to its workers), where
-    :func:`article_of` makes the same articles, or raises the same errors, as :func:`read_articles`.
+    :func:`articles_of` makes the same articles, or raises the same errors, as :func:`read_articles`.
+    With ``block_bytes``, JSONL lines come as :class:`JsonBlock` of about that many bytes instead
+    (from files and standard input alike), each holding at least one line that is not blank.
     """
     paths = list(paths)
     count = 0
     for path in expand_paths(paths):
-        items: Iterator[Article | JsonLine]
+        items: Iterator[Article | JsonLine | JsonBlock]
         if split_pages:
             items = _split(path)
         elif path == "-":
-            items = _read_stdin(deferred=True)
+            items = _read_stdin(deferred=True, block_bytes=block_bytes)
         elif path.suffix.lower() == ".jsonl":
-            items = _read_jsonl_lines(path)
+            items = _read_jsonl_lines(path, block_bytes)
         elif path.suffix.lower() == ".json":
             items = read_json(path)
         else:
@@ -457,8 +569,23 @@ def read_articles_deferred(paths: Iterable[str | Path], split_pages: bool = Fals
         raise ClassifierError(f"no articles in {', '.join(str(p) for p in paths)}")
 
 
+def articles_of(item: Article | JsonLine | JsonBlock) -> Iterator[Article]:
+    """The articles of an item of :func:`read_articles_deferred`: one, or a block's.
+
+    Raises
+    ------
+    ClassifierError
+        When a JSONL line cannot be decoded, is not JSON or not an article (naming the file and line).
+    """
+    if isinstance(item, JsonBlock):
+        for line in item.lines():
+            yield article_of(line)
+    else:
+        yield article_of(item)
+
+
 def article_of(item: Article | JsonLine) -> Article:
-    """The article of an item of :func:`read_articles_deferred`.
+    """The article of an item of :func:`read_articles_deferred` that is not a block.
 
     Raises
     ------

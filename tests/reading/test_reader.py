@@ -241,3 +241,78 @@ def test_deferred_lines_give_the_same_articles_and_errors(tmp_path: Path) -> Non
         article_of(items[9000])
     with pytest.raises(ClassifierError, match=r"bad.jsonl:9002: not valid JSON"):
         article_of(items[9001])
+
+
+def _blocks_and_lines(path: Path, block_bytes: int) -> tuple[list, list]:
+    """The articles of ``path`` read in blocks, and read line by line (or the error of each, as text)."""
+    from classifier.reading.reader import articles_of, read_articles_deferred
+
+    def articles(block: int | None) -> list:
+        try:
+            return [a for item in read_articles_deferred([path], block_bytes=block) for a in articles_of(item)]
+        except ClassifierError as error:
+            return [str(error)]
+
+    return articles(block_bytes), articles(None)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 7, 40, 1 << 20])
+def test_blocks_give_the_same_articles_ids_and_errors_as_lines(tmp_path: Path, block_bytes: int) -> None:
+    """``tag``'s workers get JSONL in blocks of lines: the same articles, ids and errors (file and line) as line by line."""
+    from classifier.reading.reader import JsonBlock, read_articles_deferred
+
+    path = tmp_path / "a.jsonl"
+    lines = [json.dumps({"text": f"第{i}篇"}, ensure_ascii=False) for i in range(30)]
+    lines[3:3] = ["", "  \u3000 ", "\r"]  # blank, blank once decoded, a stray \r
+    path.write_bytes(codecs.BOM_UTF8 + "\n".join(lines).encode("utf-8"))  # no \n at the end
+    blocks, one_by_one = _blocks_and_lines(path, block_bytes)
+    assert blocks == one_by_one and len(blocks) == 30 and blocks[29].id == "a-L33"
+    items = list(read_articles_deferred([path], block_bytes=block_bytes))
+    assert any(isinstance(item, JsonBlock) for item in items)
+
+    bad = tmp_path / "bad.jsonl"
+    # past the 64 KiB the codec is told from
+    good = [json.dumps({"text": f"第{i}篇文章"}, ensure_ascii=False).encode() for i in range(1, 3001)]
+    for wrong, message in [(b'{"text": "\xff"}', "bad.jsonl:3001: cannot be"), (b"{not", "bad.jsonl:3001: not valid")]:
+        bad.write_bytes(b"\r\n".join([*good, wrong, *good]) + b"\r\n")
+        blocks, one_by_one = _blocks_and_lines(bad, block_bytes)
+        assert blocks == one_by_one and len(blocks) == 1 and message in blocks[0]
+
+
+def test_blocks_of_lines_without_an_object(tmp_path: Path) -> None:
+    """A block without ``{`` holds junk or blank lines: an error on the right line, or no article at all."""
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'{"text": "x"}\n\n   \n\n' + "\u3000\n".encode() + b"junk\n")
+    blocks, one_by_one = _blocks_and_lines(path, 4)
+    assert blocks == one_by_one and "a.jsonl:6: not valid JSON" in blocks[0]
+    blank = tmp_path / "blank.jsonl"
+    blank.write_bytes(b"\n \n" + "\u3000\n\u00a0\n".encode())
+    blocks, one_by_one = _blocks_and_lines(blank, 2)
+    assert blocks == one_by_one and "no articles in" in blocks[0]
+
+
+def test_a_line_over_the_limit_in_blocks(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"text": "x"}\n' * 3 + b'{"text": "' + b"a" * MAX_ARTICLE_BYTES + b'"}\n')
+    blocks, one_by_one = _blocks_and_lines(path, 10)
+    assert blocks == one_by_one and "long.jsonl:4: line longer than the 10 MiB limit" in blocks[0]
+
+
+def test_standard_input_in_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From a pipe, a block is what the pipe holds (not a wait for more); all of it is read."""
+    import io
+    import os
+    import sys
+    import threading
+
+    from classifier.reading.reader import articles_of, read_articles_deferred
+
+    lines = b"".join(json.dumps({"text": f"第{i}篇"}).encode() + b"\n" for i in range(2000))
+    read_end, write_end = os.pipe()
+    writer = threading.Thread(target=lambda: (os.write(write_end, lines), os.close(write_end)))
+    writer.start()
+    with os.fdopen(read_end, "rb") as stream:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stream))
+        articles = [a for item in read_articles_deferred(["-"], block_bytes=4096) for a in articles_of(item)]
+    writer.join()
+    assert [a.id for a in articles] == [f"stdin-L{i}" for i in range(1, 2001)]

@@ -28,12 +28,38 @@ def test_jobs_1_and_2_give_identical_output(
     import classifier.tagging.workers
 
     monkeypatch.setattr(classifier.tagging.workers, "BATCH_SIZE", 4)  # 40 articles = 10 batches over 2 workers
+    monkeypatch.setattr(classifier.tagging.workers, "BLOCK_BYTES", 700)  # and a few lines in each JSONL block
     data = many_articles(tmp_path / "in.jsonl")
     one = invoke("tag", data, "--model", seed_model, "--format", "jsonl", "--jobs", "1")
     two = invoke("tag", data, "--model", seed_model, "--format", "jsonl", "--jobs", "2")
     assert one.exit_code == 0 and two.exit_code == 0, one.output + two.output
     assert one.stdout == two.stdout
     assert [json.loads(line)["id"] for line in two.stdout.splitlines()] == [f"a{i:03d}" for i in range(40)]
+    piped = invoke("tag", "-", "--model", seed_model, "--format", "jsonl", "--jobs", "2", input=data.read_bytes())
+    assert piped.stdout == one.stdout.replace('"id": "in-L', '"id": "stdin-L')
+    # blocks, a text article and a JSON array (their articles BATCH_SIZE at a time), in input order
+    (tmp_path / "page.txt").write_text("标题\n正文一段", encoding="utf-8")
+    (tmp_path / "more.json").write_text(data.read_text(encoding="utf-8").replace("}\n{", "},{").join("[]"))
+    mixed = [data, tmp_path / "page.txt", tmp_path / "more.json", data]
+    one = invoke("tag", *mixed, "--model", seed_model, "--format", "jsonl", "--jobs", "1")
+    two = invoke("tag", *mixed, "--model", seed_model, "--format", "jsonl", "--jobs", "2")
+    assert one.exit_code == 0 and one.stdout == two.stdout and len(two.stdout.splitlines()) == 121
+    table = invoke("tag", data, "--model", seed_model, "--format", "table", "--jobs", "2")
+    assert table.stdout == invoke("tag", data, "--model", seed_model, "--format", "table", "--jobs", "1").stdout
+
+
+def test_a_bad_line_in_a_later_block_is_named(
+    invoke, seed_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import classifier.tagging.workers
+
+    monkeypatch.setattr(classifier.tagging.workers, "BLOCK_BYTES", 500)
+    data = many_articles(tmp_path / "in.jsonl", n=60)
+    with data.open("a", encoding="utf-8") as stream:
+        stream.write("\n" + json.dumps({"id": "x", "title": "t"}) + "\n{not json\n")
+    for jobs in ("1", "2"):
+        result = invoke("tag", data, "--model", seed_model, "--jobs", jobs, "--output", tmp_path / "out.jsonl")
+        assert result.exit_code == 1 and result.stderr.strip().endswith('in.jsonl:62: no "text" field'), result.stderr
 
 
 def test_streamed_json_equals_json_dumps(invoke, seed_model: Path, tmp_path: Path) -> None:
