@@ -61,9 +61,9 @@ def ordered_map(
 class TaggerLoader:
     """How to load a model and make its :class:`~classifier.tagging.tagger.Tagger`, in the process that tags.
 
-    ``tag --jobs N`` hands this to :func:`tag_batches`: each forked worker loads the model itself
-    (without jieba's stored dictionary: a worker's batches are cut with rjieba), and the reading
-    process, which never tags, never holds it nor imports NumPy.
+    ``tag --jobs N`` hands this to :func:`tag_batches`: the first forked worker loads the model
+    (without jieba's stored dictionary: a worker's batches are cut with rjieba) and forks the
+    others, which share it; the reading process, which never tags, never holds it nor imports NumPy.
     """
 
     model: Path | str | None = None
@@ -140,9 +140,9 @@ def tag_batches(
     which reads the input and writes the output, competes with the workers for the cores, so it
     does as little as it can.
 
-    ``tagger`` is a :class:`Tagger`, or a :class:`TaggerLoader`: then each worker loads the model
-    itself, after the fork, and this process never loads it unless it tags (peak memory summed
-    over the processes is then the workers' alone, plus a small reader). A loaded tagger is
+    ``tagger`` is a :class:`Tagger`, or a :class:`TaggerLoader`: then the first worker loads the
+    model, after the fork, and forks the others, and this process never loads it unless it tags
+    (peak memory summed over the processes is then the workers' alone, plus a small reader). A loaded tagger is
     prepared here and shared by the forked workers instead. An input of a single chunk is tagged
     in this process whatever ``jobs`` says: starting workers would cost more than it saves.
     """
