@@ -81,6 +81,7 @@ def evaluate(
         from classifier.evaluation.report import forward_report
         from classifier.model.training import extend_recipe, load_training
         from classifier.reading.labels import load_labelled_by_file
+        from classifier.tagging.fast import compiled_scorer
 
         if compare is not None:
             raise ClassifierError("--compare needs a labelled test file (--test) to score both models on")
@@ -89,16 +90,17 @@ def evaluate(
             raise ClassifierError(f"--time-split {time_split}: not a date (write 2025-01-01)")
         _, recipe, files = load_training(labels, taxonomy, own_topics)
         before, after = split_by_date(load_labelled_by_file(files, recipe.topics), cut, train_undated)
-        recipe, _ = extend_recipe(recipe, before + after, unlabelled or ())
+        recipe, _ = extend_recipe(recipe, before + after, unlabelled or (), scorer=compiled_scorer)
         result = forward_report(before, after, recipe, cut, ", ".join(str(f) for f in files))
     else:
         if compare is not None:
             raise ClassifierError("--compare needs a labelled test file (--test) to score both models on")
         from classifier.model.training import check_trainable, extend_recipe, load_training
         from classifier.progress import Progress
+        from classifier.tagging.fast import compiled_scorer
 
         articles, recipe, files = load_training(labels, taxonomy, own_topics)
-        recipe, _ = extend_recipe(recipe, articles, unlabelled or ())
+        recipe, _ = extend_recipe(recipe, articles, unlabelled or (), scorer=compiled_scorer)
         check_trainable(articles, recipe.topics)
         source = ", ".join(str(f) for f in files)
         with Progress(total=folds, label="folds") as progress:

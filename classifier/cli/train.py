@@ -58,11 +58,14 @@ def train(
 
     build_dictionary_ahead()  # before scikit-learn's import, which leaves the other core free
     from classifier.model.training import extend_recipe, load_training, train_model
+    from classifier.tagging.fast import compiled_scorer
 
     if output is not None:
         check_output_dir(output)
     articles, recipe, files = load_training(labels, taxonomy, own_topics, prior_weight)
-    recipe, unlabelled_files = extend_recipe(recipe, articles, unlabelled or (), abstain.value if abstain else None)
+    recipe, unlabelled_files = extend_recipe(
+        recipe, articles, unlabelled or (), abstain.value if abstain else None, scorer=compiled_scorer
+    )
     if sys.stderr.isatty():
         # A fit has no countable steps to show; say what is running so the wait is not silent.
         extra = f" (+ {len(recipe.unlabelled)} unlabelled)" if recipe.unlabelled else ""

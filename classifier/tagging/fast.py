@@ -1138,3 +1138,40 @@ def from_pipeline(pipeline: Any) -> FastModel | None:
 
     exported = export_tagger(pipeline)
     return from_export(*exported) if exported is not None else None
+
+
+def compiled_scorer(
+    pipeline: Any, batch_size: int = 256
+) -> Callable[[Sequence[str]], tuple[np.ndarray, list[list[str]]]] | None:
+    """A function scoring texts with a fitted pipeline through its compiled tagger, or ``None`` when it has none.
+
+    For self-training (:attr:`classifier.model.training.Recipe.scorer`): the first fit scores up to
+    2,000 unlabelled articles, about three times faster this way than through scikit-learn.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        Fitted; one :func:`classifier.model.export.export_tagger` knows (else ``None`` is returned).
+    batch_size : int
+        Texts per batch (bounds the temporaries).
+
+    Returns
+    -------
+    callable or None
+        ``score(texts) -> (scores, topics)``: ``scores`` of shape ``(n, T)`` equal bit for bit to
+        ``pipeline.predict_proba(texts)``, and each text's assigned topic ids, highest score first,
+        as :func:`classifier.model.estimator.scores_and_topics` gives them.
+    """
+    model = from_pipeline(pipeline)
+    if model is None:
+        return None
+    model.prepare()  # before any fork: rjieba's dictionary and the hash tables, built once
+
+    def score(texts: Sequence[str]) -> tuple[np.ndarray, list[list[str]]]:
+        texts = list(texts)
+        parts = [model.scores(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        scores = np.concatenate(parts) if parts else np.zeros((0, len(model.topics)))
+        topics = [[model.topics[j] for j in row] for row in assign_columns(scores, model.thresholds)]
+        return scores, topics
+
+    return score

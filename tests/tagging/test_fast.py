@@ -459,3 +459,37 @@ def test_the_shared_pool_is_cut_the_same_by_both_cutters(model: fast.FastModel) 
     articles = list(islice(read_articles([pool]), 2000))
     sample = model.normalised([a.full_text for a in articles])
     assert lite.cut_many(sample) == [rjieba.cut(t, False) for t in sample]
+
+
+def test_compiled_scorer_gives_the_pipelines_scores_and_topics(pipeline: Any) -> None:
+    from classifier.model.estimator import scores_and_topics, scores_and_topics_in_processes
+
+    sample = texts() + random_texts(60)
+    score = fast.compiled_scorer(pipeline, batch_size=7)  # batches of 7: the batch seams are crossed
+    assert score is not None
+    scores, topics = score(sample)
+    expected_scores, expected_topics = scores_and_topics(pipeline, sample)
+    assert np.array_equal(scores, expected_scores)
+    assert topics == expected_topics
+    assert any(topics) and not all(topics)
+    # the pieces forked processes score give the same as one pass
+    in_processes = scores_and_topics_in_processes(pipeline, sample * 2, processes=2, score=score)
+    assert np.array_equal(in_processes[0], np.vstack([expected_scores] * 2))
+    assert in_processes[1] == expected_topics * 2
+    empty_scores, empty_topics = score([])
+    assert empty_scores.shape == (0, len(pipeline[-1].classes_)) and empty_topics == []
+
+
+def test_self_training_scored_by_the_compiled_tagger_is_the_same_training() -> None:
+    from dataclasses import replace
+
+    from classifier.model.training import load_training
+
+    articles, recipe, _ = load_training(None, None, False, prior_weight=0.5)  # the project's hand labels
+    unlabelled = [Article(f"u{i}", a.title, a.text) for i, a in enumerate(seed_articles())]
+    plain = replace(recipe, unlabelled=unlabelled, self_train_margin=0.5)
+    compiled = replace(plain, scorer=fast.compiled_scorer)
+    first = plain._fit(articles).pipeline
+    expected = plain.self_training_articles(first)
+    assert expected, "some unlabelled articles are confident enough to join"
+    assert compiled.self_training_articles(first) == expected
