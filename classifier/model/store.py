@@ -320,9 +320,13 @@ def _import_skops_to_dump() -> None:
     which imports every module of scikit-learn, pytest and Dask's array API among them: 0.6-0.9 s
     of the 0.9-1.0 s skops' import takes. Dumping never reads the list (the file written is the
     same), so the forked dumper, which ends when the file is written, imports skops with an empty
-    one. Loading (:func:`_load_skops`) imports skops as it is, with its own list.
+    one. Loading (:func:`_load_skops`) imports skops as it is, with its own list. The scikit-learn
+    modules skops imports for its type names take ``scipy.stats`` (0.4-0.5 s) as a stand-in
+    (:func:`classifier.model.imports.stand_ins`), as training does: dumping calls none of it.
     """
     import sys
+
+    from classifier.model.imports import stand_ins
 
     if "skops.io" in sys.modules:
         return
@@ -331,7 +335,8 @@ def _import_skops_to_dump() -> None:
     every = sklearn.utils.all_estimators
     sklearn.utils.all_estimators = lambda *args, **kwargs: []
     try:
-        import skops.io  # noqa: F401 - what _dump_pipeline imports again
+        with stand_ins(deferred=["scipy.stats"]):
+            import skops.io  # noqa: F401 - what _dump_pipeline imports again
     finally:
         sklearn.utils.all_estimators = every
 

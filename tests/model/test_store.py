@@ -181,9 +181,9 @@ def test_the_dumper_imports_skops_without_every_estimator_and_writes_a_loadable_
 
     script = f"""
 import sys
+from classifier.model.training import Recipe  # scikit-learn imported as training imports it
 import sklearn.utils
 from classifier.model.store import _dump_pipeline, _import_skops_to_dump
-from classifier.model.training import Recipe
 from tests.model import corpus
 
 pipeline = Recipe(["money", "sport"]).fit(corpus()).pipeline
@@ -192,6 +192,7 @@ _import_skops_to_dump()
 assert "skops.io" in sys.modules and "sklearn.utils._testing" not in sys.modules  # all_estimators imports it
 assert sklearn.utils.all_estimators is every
 _dump_pipeline(pipeline, __import__("pathlib").Path({str(tmp_path / "p.skops")!r}))
+assert "scipy.stats._stats_py" not in sys.modules, "nor SciPy's statistics (stood in for while skops imports)"
 """
     subprocess.run([sys.executable, "-c", script], check=True, cwd=Path(__file__).resolve().parents[2])
     texts = [a.full_text for a in corpus()]
