@@ -64,21 +64,29 @@ def fork_pool(processes: int) -> Iterator[Pool]:
         pool.join()
 
 
-def fix_mmap_threshold(threshold: int = 4 << 20) -> bool:
-    """Set glibc ``malloc``'s mmap threshold for this process to ``threshold`` bytes; whether it was set.
+def fix_malloc_thresholds(mmap_threshold: int = 4 << 20) -> bool:
+    """Fix glibc ``malloc``'s mmap threshold at ``mmap_threshold`` bytes and its trim threshold at twice that.
 
-    For a process that tags many batches. By default the threshold rises to the size of each large
-    block freed (up to 32 MiB), after which a batch's temporaries (a few MiB each) stay in the heap
-    when freed: a ``tag --jobs`` worker then holds about 20 MiB more than it uses (measured on the
-    pool x2). And wherever ``M_TRIM_THRESHOLD`` is set, as Dask's nanny sets it for its workers
-    (``MALLOC_TRIM_THRESHOLD_=65536``), the threshold stays at 128 KiB: every temporary above it
-    is a fresh mapping, and tagging ran about 30% slower (benchmarks/results/archive.md). A fixed
-    4 MiB keeps both off. Nothing happens where the C library is not glibc.
+    For a process that tags many batches; returns whether the thresholds were set. By default the
+    mmap threshold rises to the size of each large block freed (up to 32 MiB), after which a
+    batch's temporaries (a few MiB each) stay in the heap when freed: a ``tag --jobs`` worker then
+    holds about 20 MiB more than it uses (measured on the pool x2). And wherever
+    ``M_TRIM_THRESHOLD`` is set, as Dask's nanny sets it for its workers
+    (``MALLOC_TRIM_THRESHOLD_=65536``), the mmap threshold stays at 128 KiB: every temporary above
+    it is a fresh mapping, and tagging ran about 30% slower (benchmarks/results/archive.md).
+
+    Fixing the mmap threshold also stops glibc raising the trim threshold with it (to twice the
+    mmap threshold, its own rule), so that is set here too: left at 128 KiB, the heap's freed top
+    went back to the system after every batch and was faulted in again by the next, 0.6-0.7 s of
+    system time in a ``tag --jobs 1`` of the pool (benchmarks/results/speed_notes.md). Nothing
+    happens where the C library is not glibc.
     """
     try:
         import ctypes
 
-        return bool(ctypes.CDLL("libc.so.6").mallopt(-3, threshold))  # -3: M_MMAP_THRESHOLD
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+        # -3: M_MMAP_THRESHOLD, -1: M_TRIM_THRESHOLD
+        return bool(mallopt(-3, mmap_threshold)) and bool(mallopt(-1, 2 * mmap_threshold))
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         return False
 

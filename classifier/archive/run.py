@@ -55,7 +55,7 @@ def tag_partition(
     """The task a worker runs: tag one partition into one part (the model from the worker's cache)."""
     from classifier.archive.parts import write_part
     from classifier.archive.udf import bundled_model
-    from classifier.processes import fix_mmap_threshold
+    from classifier.processes import fix_malloc_thresholds
     from classifier.tagging.tagger import Tagger
 
     if not Path(path).parent.is_dir():
@@ -67,7 +67,7 @@ def tag_partition(
         )
     # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_ set, which leaves every temporary of
     # over 128 KiB to its own mapping: tagging ran about 30% slower than in a `tag --jobs` worker.
-    fix_mmap_threshold()
+    fix_malloc_thresholds()
     tagger = Tagger(bundled_model(bundle), top=top, explain=explain)
     batches = tagger_batches(tagger, read_partition(partition), _reporter(Path(path).name))
     return write_part(Path(path), batches, fmt, tagger.topics, explain)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from classifier.article import Article
-from classifier.processes import available_cpus, can_fork, fix_mmap_threshold, warm_fork_map
+from classifier.processes import available_cpus, can_fork, fix_malloc_thresholds, warm_fork_map
 from classifier.reading.reader import JsonBlock, JsonLine, articles_of
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def _warm_worker() -> None:
     assert _WORKER_STATE is not None, "set by tag_batches before the workers are forked"
     tagger = _WORKER_STATE[0]
     if isinstance(tagger, TaggerLoader) and _WORKER_TAGGER is None:
-        fix_mmap_threshold()  # batch temporaries given back to the system when freed
+        fix_malloc_thresholds()  # batch temporaries given back to the system when freed
         _WORKER_TAGGER = tagger(dictionary=False)
         _WORKER_TAGGER.prepare()  # rjieba's dictionary and the lookup tables, built once for every worker
 
@@ -178,6 +178,8 @@ def _run(
     chunks = _chunks(articles)
     head = list(islice(chunks, 2))
     if len(head) < 2 or jobs <= 1 or not can_fork():
+        if len(head) == 2:
+            fix_malloc_thresholds()  # many batches here too: their temporaries reused, not faulted in afresh
         here = tagger() if isinstance(tagger, TaggerLoader) else tagger
         for chunk in chain(head, chunks):
             yield _tag(here, encode, join, chunk)
