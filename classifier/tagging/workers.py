@@ -107,7 +107,7 @@ def _warm_worker() -> None:
     assert _WORKER_STATE is not None, "set by tag_batches before the workers are forked"
     tagger = _WORKER_STATE[0]
     if isinstance(tagger, TaggerLoader) and _WORKER_TAGGER is None:
-        fix_malloc_thresholds()  # batch temporaries given back to the system when freed
+        fix_malloc_thresholds()  # large batch temporaries given back to the system, the heap's top kept
         _WORKER_TAGGER = tagger(dictionary=False)
         _WORKER_TAGGER.prepare()  # rjieba's dictionary and the lookup tables, built once for every worker
 
