@@ -31,6 +31,7 @@ def test_workers_die_on_sigterm_and_ignore_ctrl_c_even_under_the_cli_handler() -
         signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.slow
 def test_training_pools_end_when_the_cli_handler_is_installed() -> None:
     # A training under the CLI's SIGTERM handler hung for ever once: a worker unwound while another
     # held the pool's queue lock. Many small forked fits in a row must all end.

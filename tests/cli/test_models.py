@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import one_line_error, own_corpus
 
 
+@pytest.mark.slow
 def test_models_list_and_use(invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLASSIFIER_MODELS", str(tmp_path / "store"))
     labels = own_corpus(tmp_path / "own.jsonl")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from classifier.files import sha256_file
 from tests.conftest import one_line_error, own_corpus, write_jsonl
 
@@ -21,6 +23,7 @@ UNLABELLED = [
 ]
 
 
+@pytest.mark.slow
 def test_train_with_unlabelled_news_records_it_in_meta(invoke, tmp_path: Path) -> None:
     labels = own_corpus(tmp_path / "own.jsonl")
     (tmp_path / "pool").mkdir()
@@ -69,6 +72,7 @@ def test_evaluate_the_recipe_with_unlabelled_news(invoke, tmp_path: Path) -> Non
     assert "--unlabelled trains the recipe" in message
 
 
+@pytest.mark.slow
 def test_a_model_with_an_abstention_model_is_tagged_through_its_pipeline(invoke, tmp_path: Path) -> None:
     from classifier.article import Article
     from classifier.model.estimator import scores_and_topics

@@ -144,6 +144,7 @@ def test_calibration_bins_and_error() -> None:
 # --- the command and the page ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_html_numbers_equal_json_and_page_is_self_contained(invoke, test_file: Path, tmp_path: Path) -> None:
     page_path = tmp_path / "report.html"
     result = invoke("evaluate", "--test", test_file, "--report", page_path, "--format", "json")

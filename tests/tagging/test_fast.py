@@ -221,6 +221,7 @@ def test_empty_text_and_empty_batch(model: fast.FastModel, pipeline: Any) -> Non
     assert Tagger(model).tag_batch(empty) == pipeline_tagger(pipeline).tag_batch(empty)
 
 
+@pytest.mark.slow
 def test_light_cutter_equals_jieba(model: fast.FastModel) -> None:
     import jieba
 
