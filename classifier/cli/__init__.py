@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from classifier.cli._deprecated import upgrade_arguments
 from classifier.cli._params import install as install_plain_coercion
-from classifier.cli._util import note, one_line_warning, raise_terminated, report_errors
+from classifier.cli._util import note, one_line_warning, raise_terminated, reflow_help, report_errors
 from classifier.cli.drift import drift
 from classifier.cli.evaluate import evaluate
 from classifier.cli.labels import labels_app
@@ -32,6 +32,7 @@ class ClassifierGroup(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         install_plain_coercion(self, ctx)  # strings and paths converted without importing pydantic
+        reflow_help(self)  # before --help, which parsing may print
         args, deprecations = upgrade_arguments(args)
         for message in deprecations:
             note(f"warning: {message} (the old spelling goes in the next release)")

@@ -197,3 +197,21 @@ def raise_terminated(signum: int, frame: Any) -> None:
 def one_line_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
     """``warnings.showwarning`` for the CLI: ``warning: message`` on one line of stderr."""
     typer.echo(f"warning: {message}", err=True)
+
+
+def reflow_help(command: Any) -> None:
+    """Join the lines of each paragraph of ``command``'s help (and its subcommands'), in place.
+
+    Typer's rich help rewraps the first paragraph of a docstring but prints the later ones with
+    their source line breaks, which then fall mid-sentence at any terminal width. A paragraph that
+    starts with ``\\b`` (click's mark for "keep as written") and anything after ``\\f`` are kept.
+    """
+    text = getattr(command, "help", None)
+    if text:
+        import inspect
+
+        shown, cut, hidden = inspect.cleandoc(text).partition("\f")
+        paragraphs = [p if p.startswith("\b") else " ".join(p.split("\n")) for p in shown.split("\n\n")]
+        command.help = "\n\n".join(paragraphs) + cut + hidden
+    for sub in getattr(command, "commands", {}).values():
+        reflow_help(sub)

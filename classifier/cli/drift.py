@@ -31,8 +31,11 @@ def drift(
     format: FormatOpt = None,
     output: OutputOpt = None,
 ) -> None:
-    """Tag recent articles; report no-topic and low-confidence shares per month, and the words frequent
-    now but rare in the training data, ranked by how many low-confidence articles hold them.
+    """What recent articles hold that the model does not know: unsure shares per month, new words.
+
+    Tags the articles and reports, per month, the share left with no topic and the share of
+    low-confidence articles; then the words frequent in them but rare in the training data,
+    ranked by how many low-confidence articles hold them.
 
     Formats: table (default), json.
     """

@@ -60,9 +60,11 @@ def evaluate(
     report: ReportOpt = None,
     compare: CompareOpt = None,
 ) -> None:
-    """Measure accuracy: of a model on a labelled test file (--test), of the recipe forward in time
-    (--time-split), or of the recipe by K-fold cross-validation on the labels. --unlabelled
-    self-trains the recipe in every fit, as `train --unlabelled` does.
+    """Measure accuracy: of a model on a test file (--test), or of the recipe (--time-split, --folds K).
+
+    --test scores a model on a labelled file; --time-split trains the recipe on the articles dated
+    before a date and tests it on the later ones; --folds K cross-validates it on the labels.
+    --unlabelled self-trains the recipe in every fit, as `train --unlabelled` does.
 
     Formats: table (default), json (every number of --report), markdown.
     """
