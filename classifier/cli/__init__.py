@@ -36,7 +36,7 @@ class ClassifierGroup(TyperGroup):
         args, deprecations = upgrade_arguments(args)
         for message in deprecations:
             note(f"warning: {message} (the old spelling goes in the next release)")
-        return super().parse_args(ctx, args)
+        return report_errors(lambda: super(ClassifierGroup, self).parse_args(ctx, args))
 
     def invoke(self, ctx: Any) -> Any:
         return report_errors(lambda: super(ClassifierGroup, self).invoke(ctx))

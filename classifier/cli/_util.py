@@ -13,6 +13,16 @@ import typer
 
 from classifier.errors import ClassifierError, Terminated
 
+try:  # the click that Typer runs on: its own copy in the Typer versions that vendor it
+    from typer._click import exceptions as _click_exceptions
+except ImportError:  # pragma: no cover - a Typer on the click package
+    from click import exceptions as _click_exceptions
+UsageError = _click_exceptions.UsageError
+#: A group called without a command, its help shown (click 8.2 and later; none before)
+_HELP_SHOWN: tuple[type[BaseException], ...] = tuple(
+    getattr(_click_exceptions, name) for name in ("NoArgsIsHelpError",) if hasattr(_click_exceptions, name)
+)
+
 
 class Format(StrEnum):
     """Output formats; each command accepts the subset its help names."""
@@ -176,6 +186,13 @@ def report_errors(run: Any) -> Any:
         return run()
     except ClassifierError as error:
         fail(str(error))
+    except _HELP_SHOWN:
+        raise  # a group called alone: its help is the answer
+    except UsageError as error:
+        # a mistyped option or value: one line as for every other error (Typer would draw a box),
+        # with the exit status 2 of usage errors
+        where = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
+        fail(f"{error.format_message()}{where}", 2)
     except KeyboardInterrupt:
         fail("interrupted", 130)
     except Terminated:
