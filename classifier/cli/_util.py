@@ -18,10 +18,8 @@ try:  # the click that Typer runs on: its own copy in the Typer versions that ve
 except ImportError:  # pragma: no cover - a Typer on the click package
     from click import exceptions as _click_exceptions
 UsageError = _click_exceptions.UsageError
-#: A group called without a command, its help shown (click 8.2 and later; none before)
-_HELP_SHOWN: tuple[type[BaseException], ...] = tuple(
-    getattr(_click_exceptions, name) for name in ("NoArgsIsHelpError",) if hasattr(_click_exceptions, name)
-)
+#: A group called without a command, its help shown (click 8.2 and later; before, ``()`` catches nothing)
+_HELP_SHOWN: Any = getattr(_click_exceptions, "NoArgsIsHelpError", ())
 
 
 class Format(StrEnum):
